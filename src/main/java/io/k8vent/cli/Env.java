@@ -1,0 +1,43 @@
+package io.k8vent.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Reads settings from environment variables when the matching flag was not given. */
+final class Env {
+  private final Map<String, String> env;
+
+  Env(Map<String, String> env) {
+    this.env = env;
+  }
+
+  Map<String, String> all() {
+    return env;
+  }
+
+  String or(String flagValue, String variable) {
+    if (flagValue != null) {
+      return flagValue;
+    }
+    String v = env.get(variable);
+    return v == null || v.isEmpty() ? null : v;
+  }
+
+  String or(String flagValue, String variable, String fallback) {
+    String v = or(flagValue, variable);
+    return v == null ? fallback : v;
+  }
+
+  /** The flag's values when given, else the variable split on commas (items trimmed, kept even when empty). */
+  List<String> listOr(List<String> flagValues, String variable) {
+    if (flagValues != null && !flagValues.isEmpty()) {
+      return flagValues;
+    }
+    String v = env.get(variable);
+    if (v == null || v.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(v.split(",", -1)).map(String::trim).toList();
+  }
+}

@@ -1,0 +1,222 @@
+package io.k8vent.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.k8vent.Daemon;
+import io.k8vent.config.ConfigException;
+import io.k8vent.config.Durations;
+import io.k8vent.config.Settings;
+import io.k8vent.config.WebhookAllowPattern;
+import io.k8vent.config.WebhookUrl;
+import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.delivery.RetryPolicy;
+import io.k8vent.logging.LogSetup;
+import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationPolicy;
+import io.k8vent.watch.KubeClients;
+import io.k8vent.watch.WatchStatus;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "k8vent", mixinStandardHelpOptions = true, sortOptions = false,
+    versionProvider = RunCommand.VersionLines.class,
+    description = {
+        "Watches every pod in a Kubernetes cluster and POSTs each change as JSON to webhooks.",
+        "Every option can also be set by the environment variable shown; the option wins."},
+    footer = {"", "Commands other than the daemon: k8vent version"})
+final class RunCommand implements Callable<Integer> {
+  private final Env env;
+
+  RunCommand(Env env) {
+    this.env = env;
+  }
+
+  static final class VersionLines implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return VersionCommand.lines();
+    }
+  }
+
+  @Option(names = {"-u", "--url"}, paramLabel = "URL",
+      description = "Webhook URL; repeat for several. Replaces K8VENT_WEBHOOKS (comma-separated).")
+  List<String> urls;
+
+  @Option(names = "--secret", paramLabel = "SECRET",
+      description = "Sign each body with HMAC (X-Atomist-Signature sha1, X-K8vent-Signature-256). "
+          + "Env: K8VENT_WEBHOOK_SECRET (preferred: flags show in process lists).")
+  String secret;
+
+  @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
+      description = "Watch only this namespace; repeat for several. Default: all. Env: K8VENT_NAMESPACE (comma-separated).")
+  List<String> namespaces;
+
+  @Option(names = "--kubeconfig", paramLabel = "FILE",
+      description = "Kubeconfig to use. Default: in-cluster service account, else KUBECONFIG, else ~/.kube/config.")
+  Path kubeconfig;
+
+  @Option(names = "--context", paramLabel = "NAME", description = "Kubeconfig context. Env: K8VENT_CONTEXT.")
+  String context;
+
+  @Option(names = "--env-include", paramLabel = "PATTERN",
+      description = "Send only environment variables matching this glob (* = anything, case-insensitive); "
+          + "repeatable. Naming a secret-looking variable exactly sends it. Env: K8VENT_ENV_INCLUDE.")
+  List<String> envIncludes;
+
+  @Option(names = "--env-exclude", paramLabel = "PATTERN",
+      description = "Do not send environment variables matching this glob; repeatable. Env: K8VENT_ENV_EXCLUDE.")
+  List<String> envExcludes;
+
+  @Option(names = "--annotation-webhooks", paramLabel = "allow|deny",
+      description = "Whether pods may choose their webhooks with the atomist.com/k8vent annotation. "
+          + "Default: allow. Env: K8VENT_ANNOTATION_WEBHOOKS.")
+  String annotationWebhooks;
+
+  @Option(names = "--webhook-allow", paramLabel = "PATTERN",
+      description = "Allow annotation webhooks only under these URLs (e.g. https://*.example.com/hooks/); "
+          + "repeatable. Env: K8VENT_WEBHOOK_ALLOW (comma-separated).")
+  List<String> webhookAllow;
+
+  @Option(names = "--max-in-flight", paramLabel = "N",
+      description = "Concurrent requests per webhook URL. Default: 8. Env: K8VENT_MAX_IN_FLIGHT.")
+  String maxInFlight;
+
+  @Option(names = "--retry-initial-delay", paramLabel = "DURATION",
+      description = "First retry delay; doubles per failure, with jitter. Default: 500ms. Env: K8VENT_RETRY_INITIAL_DELAY.")
+  String retryInitial;
+
+  @Option(names = "--retry-max-delay", paramLabel = "DURATION",
+      description = "Longest delay between retries (also caps Retry-After). Default: 60s. Env: K8VENT_RETRY_MAX_DELAY.")
+  String retryMax;
+
+  @Option(names = "--retry-give-up-after", paramLabel = "DURATION",
+      description = "Abandon a pod state this long after its first attempt. Default: 15m. Env: K8VENT_RETRY_GIVE_UP_AFTER.")
+  String retryGiveUp;
+
+  @Option(names = "--connect-timeout", paramLabel = "DURATION",
+      description = "Webhook connect timeout. Default: 5s. Env: K8VENT_CONNECT_TIMEOUT.")
+  String connectTimeout;
+
+  @Option(names = "--request-timeout", paramLabel = "DURATION",
+      description = "Webhook request timeout. Default: 10s. Env: K8VENT_REQUEST_TIMEOUT.")
+  String requestTimeout;
+
+  @Option(names = "--webhook-ca-file", paramLabel = "PEM",
+      description = "Also trust the CA certificates in this PEM file for HTTPS webhooks. Env: K8VENT_WEBHOOK_CA_FILE.")
+  Path webhookCaFile;
+
+  @Option(names = "--shutdown-timeout", paramLabel = "DURATION",
+      description = "On SIGTERM, keep delivering queued changes this long. Default: 20s. Env: K8VENT_SHUTDOWN_TIMEOUT.")
+  String shutdownTimeout;
+
+  @Option(names = "--log-format", paramLabel = "text|json",
+      description = "Log format. Default: text (json in the container image). Env: K8VENT_LOG_FORMAT.")
+  String logFormat;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL",
+      description = "error, warn, info, debug or trace. Default: info. Env: K8VENT_LOG_LEVEL.")
+  String logLevel;
+
+  @Override
+  public Integer call() throws Exception {
+    LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"), env.or(logLevel, "K8VENT_LOG_LEVEL", "info"));
+    Settings settings = settings();
+    KubernetesClient client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all());
+    Daemon daemon = new Daemon(settings, client, env.all(), new WatchStatus(), new DeliveryObserver() {});
+    CountDownLatch stopped = new CountDownLatch(1);
+    Signals.onTermination(() -> {
+      try {
+        daemon.shutdown();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        daemon.close();
+        stopped.countDown();
+      }
+    });
+    daemon.start();
+    stopped.await();
+    return 0;
+  }
+
+  Settings settings() {
+    List<String> rawUrls = env.listOr(urls, "K8VENT_WEBHOOKS");
+    String source = urls != null && !urls.isEmpty() ? "--url" : "K8VENT_WEBHOOKS";
+    if (rawUrls.isEmpty()) {
+      throw new ConfigException("no webhook URLs: give one or more with --url URL, or set K8VENT_WEBHOOKS "
+          + "to a comma-separated list, e.g. K8VENT_WEBHOOKS=https://webhook.atomist.com/atomist/kube/teams/TEAM_ID");
+    }
+    List<URI> webhooks = new ArrayList<>();
+    for (String raw : rawUrls) {
+      URI url = WebhookUrl.parse(raw, source);
+      if (!webhooks.contains(url)) {
+        webhooks.add(url);
+      }
+    }
+    List<String> nsList = env.listOr(namespaces, "K8VENT_NAMESPACE").stream().filter(s -> !s.isEmpty()).toList();
+    String mode = env.or(annotationWebhooks, "K8VENT_ANNOTATION_WEBHOOKS", "allow").toLowerCase(Locale.ROOT);
+    AnnotationPolicy.Mode policyMode = switch (mode) {
+      case "allow" -> AnnotationPolicy.Mode.ALLOW;
+      case "deny" -> AnnotationPolicy.Mode.DENY;
+      default -> throw new ConfigException("invalid --annotation-webhooks \"" + mode + "\"; use allow or deny");
+    };
+    List<WebhookAllowPattern> patterns = env.listOr(webhookAllow, "K8VENT_WEBHOOK_ALLOW").stream()
+        .map(WebhookAllowPattern::parse).toList();
+    Path caFile = webhookCaFile != null ? webhookCaFile
+        : env.or(null, "K8VENT_WEBHOOK_CA_FILE") == null ? null : Path.of(env.or(null, "K8VENT_WEBHOOK_CA_FILE"));
+    if (caFile != null && !Files.isReadable(caFile)) {
+      throw new ConfigException("--webhook-ca-file " + caFile + " does not exist or cannot be read");
+    }
+    RetryPolicy retry = new RetryPolicy(
+        duration(retryInitial, "K8VENT_RETRY_INITIAL_DELAY", "500ms", "--retry-initial-delay"),
+        duration(retryMax, "K8VENT_RETRY_MAX_DELAY", "60s", "--retry-max-delay"),
+        duration(retryGiveUp, "K8VENT_RETRY_GIVE_UP_AFTER", "15m", "--retry-give-up-after"));
+    return new Settings(
+        List.copyOf(webhooks),
+        env.or(secret, "K8VENT_WEBHOOK_SECRET"),
+        nsList,
+        kubeconfig,
+        env.or(context, "K8VENT_CONTEXT"),
+        new EnvFilter(nonEmpty(env.listOr(envIncludes, "K8VENT_ENV_INCLUDE")),
+            nonEmpty(env.listOr(envExcludes, "K8VENT_ENV_EXCLUDE"))),
+        new AnnotationPolicy(policyMode, patterns),
+        retry,
+        positiveInt(env.or(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"), "--max-in-flight"),
+        duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
+        duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
+        caFile,
+        duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"));
+  }
+
+  private static List<String> nonEmpty(List<String> items) {
+    return items.stream().filter(s -> !s.isEmpty()).toList();
+  }
+
+  private Duration duration(String flag, String variable, String fallback, String option) {
+    Duration d = Durations.parse(env.or(flag, variable, fallback), option);
+    if (d.isNegative() || d.isZero()) {
+      throw new ConfigException(option + " must be greater than zero");
+    }
+    return d;
+  }
+
+  private static int positiveInt(String value, String option) {
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the option's name
+    }
+    throw new ConfigException("invalid " + option + " \"" + value + "\"; it must be a whole number greater than zero");
+  }
+}

@@ -1,0 +1,31 @@
+package io.k8vent.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses durations as operators write them: 500ms, 10s, 15m, 1h, or ISO-8601 (PT10S). */
+public final class Durations {
+  private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  private Durations() {}
+
+  public static Duration parse(String value, String option) {
+    String v = value == null ? "" : value.trim();
+    Matcher m = SIMPLE.matcher(v);
+    try {
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          default -> Duration.ofHours(n);
+        };
+      }
+      return Duration.parse(v);
+    } catch (RuntimeException e) {
+      throw new ConfigException("invalid duration \"" + v + "\" for " + option + "; write e.g. 500ms, 10s, 15m or 1h");
+    }
+  }
+}

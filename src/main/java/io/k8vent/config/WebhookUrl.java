@@ -1,0 +1,75 @@
+package io.k8vent.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Parses, validates and redacts webhook URLs. Only absolute http(s) URLs with a host are accepted. */
+public final class WebhookUrl {
+  private WebhookUrl() {}
+
+  /** Returns the reason {@code value} is not a usable webhook URL, or empty when it is. */
+  public static Optional<String> problem(String value) {
+    if (value == null || value.isBlank()) {
+      return Optional.of("empty URL");
+    }
+    URI uri;
+    try {
+      uri = new URI(value.trim());
+    } catch (URISyntaxException e) {
+      return Optional.of("not a URL (" + e.getReason() + ")");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      return Optional.of("scheme must be http or https");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      return Optional.of("no host");
+    }
+    return Optional.empty();
+  }
+
+  /** Parses a URL the operator gave; a bad one is a {@link ConfigException} naming {@code source}. */
+  public static URI parse(String value, String source) {
+    Optional<String> problem = problem(value);
+    if (problem.isPresent()) {
+      throw new ConfigException("invalid webhook URL " + quoteRedacted(value) + " in " + source + ": "
+          + problem.get() + "; a webhook URL looks like https://webhook.example.com/path");
+    }
+    return URI.create(value.trim());
+  }
+
+  /**
+   * The URL as it may appear in logs and metric labels: scheme, host, port and path, without
+   * user-info, query or fragment, which is where credentials live.
+   */
+  public static String redact(URI uri) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(uri.getScheme()).append("://").append(uri.getHost());
+    if (uri.getPort() != -1) {
+      sb.append(':').append(uri.getPort());
+    }
+    String path = uri.getRawPath();
+    sb.append(path == null || path.isEmpty() ? "/" : path);
+    return sb.toString();
+  }
+
+  /** Quotes a value for an error message, hiding anything after '?' and any user-info. */
+  static String quoteRedacted(String value) {
+    if (value == null) {
+      return "\"\"";
+    }
+    String shown = value;
+    int query = shown.indexOf('?');
+    if (query >= 0) {
+      shown = shown.substring(0, query) + "?…";
+    }
+    int at = shown.indexOf('@');
+    int schemeEnd = shown.indexOf("://");
+    if (at >= 0 && schemeEnd >= 0 && at > schemeEnd) {
+      shown = shown.substring(0, schemeEnd + 3) + "…@" + shown.substring(at + 1);
+    }
+    return "\"" + shown + "\"";
+  }
+}

@@ -1,0 +1,56 @@
+package io.k8vent.delivery;
+
+import io.k8vent.config.WebhookUrl;
+import java.net.URI;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Logs deliveries: successes at debug (with Atomist's correlation_id when the endpoint returns
+ * one), retries at info, rejections and give-ups at warn. URLs are always redacted.
+ */
+public final class DeliveryLog implements DeliveryObserver {
+  private static final Logger LOG = LoggerFactory.getLogger("io.k8vent.delivery");
+
+  @Override
+  public void delivered(URI url, Delivery d, SendResult r, int attempts) {
+    if (LOG.isDebugEnabled()) {
+      withContext(url, d, () -> LOG.debug("delivered {} {} to {}: HTTP {}{}", d.eventType(), d.podName(),
+          WebhookUrl.redact(url), r.status(), r.correlationId() == null ? "" : ", correlation_id " + r.correlationId()));
+    }
+  }
+
+  @Override
+  public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
+    withContext(url, d, () -> LOG.info("delivery of {} {} to {} failed ({}), attempt {}; retrying in {} ms",
+        d.eventType(), d.podName(), WebhookUrl.redact(url), r.describe(), attempts, delay.toMillis()));
+  }
+
+  @Override
+  public void rejected(URI url, Delivery d, SendResult r) {
+    withContext(url, d, () -> LOG.warn("webhook {} rejected {} {} with {}; not retrying a permanent failure",
+        WebhookUrl.redact(url), d.eventType(), d.podName(), r.describe()));
+  }
+
+  @Override
+  public void gaveUp(URI url, Delivery d, SendResult r, int attempts) {
+    withContext(url, d, () -> LOG.warn("gave up delivering {} {} to {} after {} attempts; last error: {}",
+        d.eventType(), d.podName(), WebhookUrl.redact(url), attempts, r.describe()));
+  }
+
+  @Override
+  public void dropped(URI url, int count) {
+    LOG.warn("shutting down: {} pod state(s) for {} were not delivered", count, WebhookUrl.redact(url));
+  }
+
+  private static void withContext(URI url, Delivery d, Runnable log) {
+    try (MDC.MDCCloseable a = MDC.putCloseable("pod", d.podName());
+        MDC.MDCCloseable b = MDC.putCloseable("url", WebhookUrl.redact(url));
+        MDC.MDCCloseable c = MDC.putCloseable("event", d.eventType());
+        MDC.MDCCloseable e = MDC.putCloseable("delivery", d.deliveryId())) {
+      log.run();
+    }
+  }
+}

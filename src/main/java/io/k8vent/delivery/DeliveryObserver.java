@@ -1,0 +1,76 @@
+package io.k8vent.delivery;
+
+import java.net.URI;
+import java.time.Duration;
+
+/** What happens to deliveries, for logs and metrics. Called from delivery threads; must not block. */
+public interface DeliveryObserver {
+  default void delivered(URI url, Delivery delivery, SendResult result, int attempts) {}
+
+  default void retrying(URI url, Delivery delivery, SendResult result, int attempts, Duration delay) {}
+
+  default void rejected(URI url, Delivery delivery, SendResult result) {}
+
+  default void gaveUp(URI url, Delivery delivery, SendResult result, int attempts) {}
+
+  /** {@code replaced} was still waiting when a newer state of the same pod superseded it. */
+  default void coalesced(URI url, Delivery replaced) {}
+
+  default void dropped(URI url, int count) {}
+
+  /** Pods that have something waiting or in flight for {@code url} changed to {@code depth}. */
+  default void queueDepth(URI url, int depth) {}
+
+  static DeliveryObserver all(DeliveryObserver... observers) {
+    return new DeliveryObserver() {
+      @Override
+      public void delivered(URI url, Delivery d, SendResult r, int attempts) {
+        for (DeliveryObserver o : observers) {
+          o.delivered(url, d, r, attempts);
+        }
+      }
+
+      @Override
+      public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
+        for (DeliveryObserver o : observers) {
+          o.retrying(url, d, r, attempts, delay);
+        }
+      }
+
+      @Override
+      public void rejected(URI url, Delivery d, SendResult r) {
+        for (DeliveryObserver o : observers) {
+          o.rejected(url, d, r);
+        }
+      }
+
+      @Override
+      public void gaveUp(URI url, Delivery d, SendResult r, int attempts) {
+        for (DeliveryObserver o : observers) {
+          o.gaveUp(url, d, r, attempts);
+        }
+      }
+
+      @Override
+      public void coalesced(URI url, Delivery replaced) {
+        for (DeliveryObserver o : observers) {
+          o.coalesced(url, replaced);
+        }
+      }
+
+      @Override
+      public void dropped(URI url, int count) {
+        for (DeliveryObserver o : observers) {
+          o.dropped(url, count);
+        }
+      }
+
+      @Override
+      public void queueDepth(URI url, int depth) {
+        for (DeliveryObserver o : observers) {
+          o.queueDepth(url, depth);
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,164 @@
+package io.k8vent.delivery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+
+/** POSTs a delivery over HTTP/1.1 keep-alive connections and classifies the answer. */
+public final class HttpSender {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final int EXCERPT_LIMIT = 200;
+
+  private final HttpClient client;
+  private final Duration requestTimeout;
+  private final String userAgent;
+
+  public HttpSender(Duration connectTimeout, Duration requestTimeout, Path extraCaFile, String userAgent,
+      Executor executor) {
+    HttpClient.Builder builder = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(connectTimeout);
+    if (executor != null) {
+      builder.executor(executor);
+    }
+    if (extraCaFile != null) {
+      builder.sslContext(sslContextTrusting(extraCaFile));
+    }
+    this.client = builder.build();
+    this.requestTimeout = requestTimeout;
+    this.userAgent = userAgent;
+  }
+
+  public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(url)
+        .timeout(requestTimeout)
+        .header("Content-Type", "application/json")
+        .header("User-Agent", userAgent)
+        .header("X-K8vent-Event", delivery.eventType())
+        .header("X-K8vent-Delivery", delivery.deliveryId())
+        .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()));
+    if (delivery.signatures() != null) {
+      request.header("X-Atomist-Signature", delivery.signatures().sha1());
+      request.header("X-K8vent-Signature-256", delivery.signatures().sha256());
+    }
+    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
+        .thenApply(HttpSender::read)
+        .exceptionally(HttpSender::failure);
+  }
+
+  private static SendResult read(HttpResponse<InputStream> response) {
+    byte[] head;
+    try (InputStream body = response.body()) {
+      head = body.readNBytes(64 * 1024);
+    } catch (IOException e) {
+      head = new byte[0];
+    }
+    String text = new String(head, StandardCharsets.UTF_8);
+    String excerpt = text.length() > EXCERPT_LIMIT ? text.substring(0, EXCERPT_LIMIT) + "…" : text;
+    excerpt = excerpt.replaceAll("\\s+", " ").trim();
+    Duration retryAfter = response.headers().firstValue("Retry-After").map(HttpSender::parseRetryAfter).orElse(null);
+    return new SendResult(response.statusCode(), null, retryAfter, correlationId(text), excerpt);
+  }
+
+  private static String correlationId(String body) {
+    if (body.isEmpty() || body.charAt(0) != '{') {
+      return null;
+    }
+    try {
+      JsonNode id = MAPPER.readTree(body).get("correlation_id");
+      return id == null || id.isNull() ? null : id.asText();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static SendResult failure(Throwable t) {
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    String reason;
+    if (cause instanceof HttpConnectTimeoutException) {
+      reason = "connect timed out";
+    } else if (cause instanceof HttpTimeoutException) {
+      reason = "request timed out";
+    } else if (cause instanceof ConnectException) {
+      reason = "connection refused or unreachable";
+    } else if (cause instanceof SSLHandshakeException) {
+      reason = "TLS handshake failed (" + cause.getMessage()
+          + "); for a private CA, pass its certificate with --webhook-ca-file";
+    } else {
+      reason = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
+    return SendResult.failed(reason);
+  }
+
+  /** Retry-After as delta-seconds or an HTTP date; null when it is neither. */
+  static Duration parseRetryAfter(String value) {
+    String v = value.trim();
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+        Duration until = Duration.between(ZonedDateTime.now(at.getZone()), at);
+        return until.isNegative() ? Duration.ZERO : until;
+      } catch (DateTimeParseException notDate) {
+        return null;
+      }
+    }
+  }
+
+  private static SSLContext sslContextTrusting(Path caFile) {
+    try {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      defaults.init((KeyStore) null);
+      int n = 0;
+      for (var tm : defaults.getTrustManagers()) {
+        if (tm instanceof javax.net.ssl.X509TrustManager x509) {
+          for (X509Certificate c : x509.getAcceptedIssuers()) {
+            trust.setCertificateEntry("system-" + n++, c);
+          }
+        }
+      }
+      try (InputStream in = Files.newInputStream(caFile)) {
+        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+          trust.setCertificateEntry("extra-" + n++, c);
+        }
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new io.k8vent.config.ConfigException("cannot read --webhook-ca-file " + caFile + ": " + e.getMessage());
+    }
+  }
+}

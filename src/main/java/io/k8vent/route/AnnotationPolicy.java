@@ -1,0 +1,41 @@
+package io.k8vent.route;
+
+import io.k8vent.config.WebhookAllowPattern;
+import io.k8vent.config.WebhookUrl;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What pod authors may do with webhook URLs in their annotation. With {@code allow} (the
+ * seed-compatible default) and no patterns, any http(s) URL is used; patterns narrow that; with
+ * {@code deny} annotation webhooks are ignored.
+ */
+public final class AnnotationPolicy {
+  public enum Mode {
+    ALLOW, DENY
+  }
+
+  private final Mode mode;
+  private final List<WebhookAllowPattern> patterns;
+
+  public AnnotationPolicy(Mode mode, List<WebhookAllowPattern> patterns) {
+    this.mode = mode;
+    this.patterns = List.copyOf(patterns);
+  }
+
+  public static AnnotationPolicy allowAll() {
+    return new AnnotationPolicy(Mode.ALLOW, List.of());
+  }
+
+  /** Why {@code url} may not be used as an annotation webhook, or empty when it may. */
+  public Optional<String> refusal(URI url) {
+    if (mode == Mode.DENY) {
+      return Optional.of("annotation webhooks are disabled (--annotation-webhooks=deny)");
+    }
+    if (patterns.isEmpty() || patterns.stream().anyMatch(p -> p.matches(url))) {
+      return Optional.empty();
+    }
+    return Optional.of("webhook " + WebhookUrl.redact(url) + " matches no --webhook-allow pattern");
+  }
+}

@@ -1,0 +1,74 @@
+package io.k8vent.route;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.k8vent.delivery.Delivery;
+import io.k8vent.payload.PayloadWriter;
+import io.k8vent.payload.Signer;
+import io.k8vent.watch.PodEvent;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Turns a pod event into deliveries: picks the webhooks (the pod's annotation, else the global
+ * list; never both), the environment tag (the annotation's, else the process's), writes the body
+ * once and signs it once, and hands one delivery per URL to {@code deliveries}.
+ */
+public final class Router {
+  private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+  private final List<URI> globalWebhooks;
+  private final AnnotationPolicy policy;
+  private final PayloadWriter writer;
+  private final Signer signer;
+  private final BiConsumer<URI, Delivery> deliveries;
+
+  public Router(List<URI> globalWebhooks, AnnotationPolicy policy, PayloadWriter writer, Signer signer,
+      BiConsumer<URI, Delivery> deliveries) {
+    this.globalWebhooks = List.copyOf(globalWebhooks);
+    this.policy = policy;
+    this.writer = writer;
+    this.signer = signer;
+    this.deliveries = deliveries;
+  }
+
+  public void route(PodEvent event) {
+    GenericKubernetesResource pod = event.pod();
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    K8ventAnnotation annotation =
+        K8ventAnnotation.parse(annotations == null ? null : annotations.get(K8ventAnnotation.KEY), policy);
+    if (!annotation.problems().isEmpty()) {
+      try (MDC.MDCCloseable c = MDC.putCloseable("pod", event.namespacedName())) {
+        LOG.warn("pod {}: ignoring parts of annotation {}: {}; using the global settings for them",
+            event.namespacedName(), K8ventAnnotation.KEY, String.join("; ", annotation.problems()));
+      }
+    }
+    List<URI> targets = annotation.webhooks().orElse(globalWebhooks);
+    if (event.type() == PodEvent.Type.DELETED) {
+      markDeleted(pod);
+    }
+    byte[] body = writer.write(pod, annotation.environment().orElse(null));
+    Signer.Signatures signatures = signer == null ? null : signer.sign(body);
+    String resourceVersion = pod.getMetadata().getResourceVersion();
+    for (URI url : targets) {
+      deliveries.accept(url, new Delivery(event.key(), event.namespacedName(), event.type().name(),
+          resourceVersion, body, signatures, UUID.randomUUID().toString(), event.receivedNanos()));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void markDeleted(GenericKubernetesResource pod) {
+    Object status = pod.getAdditionalProperties().get("status");
+    Map<String, Object> copy = status instanceof Map<?, ?> m
+        ? new LinkedHashMap<>((Map<String, Object>) m)
+        : new LinkedHashMap<>();
+    copy.put("phase", "Deleted");
+    pod.getAdditionalProperties().put("status", copy);
+  }
+}

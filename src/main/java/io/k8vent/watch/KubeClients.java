@@ -1,0 +1,120 @@
+package io.k8vent.watch;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Connects to the cluster with the usual rules: --kubeconfig, else in-cluster service account when
+ * running in a pod, else KUBECONFIG, else ~/.kube/config. Fails with one readable paragraph saying
+ * what it tried when none works or the API server does not answer.
+ */
+public final class KubeClients {
+  static final String SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+  private KubeClients() {}
+
+  /** Thrown when there is no usable cluster; the message is for the operator. Exit code 1. */
+  public static final class NoClusterException extends RuntimeException {
+    public NoClusterException(String message) {
+      super(message);
+    }
+  }
+
+  public static KubernetesClient connect(Path kubeconfig, String context, Map<String, String> env) {
+    List<String> tried = new ArrayList<>();
+    Config config;
+    String source;
+    if (kubeconfig != null) {
+      source = "--kubeconfig " + kubeconfig;
+      config = fromKubeconfig(kubeconfig, context, tried);
+    } else if (env.containsKey("KUBERNETES_SERVICE_HOST") && Files.exists(Path.of(SERVICE_ACCOUNT_TOKEN))) {
+      source = "the in-cluster service account";
+      config = new ConfigBuilder(Config.autoConfigure(context)).build();
+    } else {
+      tried.add("in-cluster service account (KUBERNETES_SERVICE_HOST is "
+          + (env.containsKey("KUBERNETES_SERVICE_HOST") ? "set but " + SERVICE_ACCOUNT_TOKEN + " is missing" : "not set")
+          + ")");
+      Path file = kubeconfigFromEnvironment(env, tried);
+      if (file == null) {
+        throw new NoClusterException("k8vent found no Kubernetes cluster to watch. It tried: "
+            + String.join("; ", tried) + ". Run it inside a cluster with a service account, or point it at a "
+            + "cluster with --kubeconfig FILE (and --context NAME), KUBECONFIG, or ~/.kube/config. "
+            + "To try k8vent without a cluster, run: k8vent demo");
+      }
+      source = file.toString();
+      config = fromKubeconfig(file, context, tried);
+    }
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+        .withKubernetesSerialization(PodSource.serialization()).build();
+    try {
+      client.getKubernetesVersion();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 401) {
+        client.close();
+        throw new NoClusterException("the Kubernetes API server at " + config.getMasterUrl()
+            + " (from " + source + ") did not accept k8vent's credentials (401 Unauthorized). "
+            + "Check the token or certificate in that configuration.");
+      }
+      if (e.getCode() <= 0) {
+        client.close();
+        throw new NoClusterException("k8vent could not reach the Kubernetes API server at " + config.getMasterUrl()
+            + " (from " + source + "): " + rootMessage(e) + ". Check that the cluster is running and that "
+            + "this machine can reach it, or choose another context with --context.");
+      }
+    }
+    return client;
+  }
+
+  private static Path kubeconfigFromEnvironment(Map<String, String> env, List<String> tried) {
+    String fromEnv = env.get("KUBECONFIG");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      for (String part : fromEnv.split(java.io.File.pathSeparator)) {
+        if (!part.isBlank() && Files.isRegularFile(Path.of(part))) {
+          return Path.of(part);
+        }
+      }
+      tried.add("KUBECONFIG=" + fromEnv + " (no such file)");
+    } else {
+      tried.add("KUBECONFIG (not set)");
+    }
+    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+    Path standard = Path.of(home, ".kube", "config");
+    if (Files.isRegularFile(standard)) {
+      return standard;
+    }
+    tried.add(standard + " (no such file)");
+    return null;
+  }
+
+  private static Config fromKubeconfig(Path file, String context, List<String> tried) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new NoClusterException("cannot read kubeconfig " + file + ": " + e.getMessage());
+    }
+    try {
+      return Config.fromKubeconfig(context, text, file.toString());
+    } catch (KubernetesClientException | IllegalArgumentException e) {
+      throw new NoClusterException("kubeconfig " + file + " is not usable"
+          + (context == null ? "" : " with context " + context) + ": " + rootMessage(e));
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+  }
+}

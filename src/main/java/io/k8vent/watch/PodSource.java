@@ -1,0 +1,151 @@
+package io.k8vent.watch;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lists and watches pods (all namespaces, or each given one) and turns informer callbacks into
+ * {@link PodEvent}s. Pods are read as generic resources so the payload can carry them exactly as
+ * sent. The informer cache keeps only identity, resourceVersion, labels and annotations: enough to
+ * route a deletion noticed on relist, small enough for big clusters.
+ */
+public final class PodSource implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PodSource.class);
+  static final ResourceDefinitionContext PODS = new ResourceDefinitionContext.Builder()
+      .withGroup("").withVersion("v1").withKind("Pod").withPlural("pods").withNamespaced(true).build();
+  private static final long PAGE_SIZE = 500;
+
+  private final KubernetesClient client;
+  private final List<String> namespaces;
+  private final Consumer<PodEvent> sink;
+  private final WatchStatus status;
+  private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+
+  /**
+   * @param namespaces namespaces to watch; empty means all
+   * @param sink receives events on the informer thread, so it must not block for long
+   */
+  public PodSource(KubernetesClient client, List<String> namespaces, Consumer<PodEvent> sink, WatchStatus status) {
+    this.client = client;
+    this.namespaces = List.copyOf(namespaces);
+    this.sink = sink;
+    this.status = status;
+  }
+
+  /**
+   * The serialization k8vent's client must use. fabric8 reads each watch event into the typed
+   * {@code Pod} chosen by its kind and only then converts it to a generic resource, which drops
+   * every field the server sent as null (e.g. {@code lastProbeTime: null}) and fails on fields of
+   * unexpected type. Mapping v1/Pod to the generic type keeps the pod as the server sent it.
+   */
+  public static KubernetesSerialization serialization() {
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    serialization.registerKubernetesResource("v1", "Pod", GenericKubernetesResource.class);
+    return serialization;
+  }
+
+  /** Starts watching; the future completes once every informer has handed over its initial list. */
+  public CompletableFuture<Void> start() {
+    List<CompletableFuture<Void>> synced = new ArrayList<>();
+    if (namespaces.isEmpty()) {
+      synced.add(startInformer(null));
+    } else {
+      for (String ns : namespaces) {
+        synced.add(startInformer(ns));
+      }
+    }
+    return CompletableFuture.allOf(synced.toArray(CompletableFuture[]::new))
+        .thenRun(status::initialListDone);
+  }
+
+  private CompletableFuture<Void> startInformer(String namespace) {
+    var resources = client.genericKubernetesResources(PODS);
+    var scoped = namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace);
+    SharedIndexInformer<GenericKubernetesResource> informer = scoped.withLimit(PAGE_SIZE).runnableInformer(0);
+    informer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.UID_KEY_STATE,
+        GenericKubernetesResource.class, client.getKubernetesSerialization(),
+        "metadata.namespace", "metadata.name", "metadata.labels", "metadata.annotations"));
+    String scope = namespace == null ? "all namespaces" : "namespace " + namespace;
+    informer.exceptionHandler((started, t) -> {
+      status.watchFailed(scope, t);
+      return true;
+    });
+    informer.addEventHandler(new Handler());
+    informers.add(informer);
+    LOG.info("watching pods in {}", scope);
+    return informer.start().toCompletableFuture();
+  }
+
+  private final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
+    @Override
+    public void onAdd(GenericKubernetesResource pod) {
+      emit(PodEvent.Type.ADDED, pod);
+    }
+
+    @Override
+    public void onUpdate(GenericKubernetesResource oldPod, GenericKubernetesResource newPod) {
+      // A resync, or a relist that found the pod unchanged, hands over the same resourceVersion.
+      if (oldPod != null && Objects.equals(oldPod.getMetadata().getResourceVersion(),
+          newPod.getMetadata().getResourceVersion())) {
+        return;
+      }
+      emit(PodEvent.Type.MODIFIED, newPod);
+    }
+
+    @Override
+    public void onDelete(GenericKubernetesResource pod, boolean finalStateUnknown) {
+      if (finalStateUnknown) {
+        LOG.info("pod {}/{} was deleted while the watch was down; sending the last state k8vent kept",
+            pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+      }
+      emit(PodEvent.Type.DELETED, pod);
+    }
+
+    @Override
+    public void onList(String resourceVersion, boolean remainedEmpty) {
+      status.listed();
+    }
+
+    private void emit(PodEvent.Type type, GenericKubernetesResource pod) {
+      status.eventReceived(type);
+      try {
+        sink.accept(new PodEvent(type, pod, System.nanoTime()));
+      } catch (RuntimeException e) {
+        LOG.error("could not handle {} of pod {}/{}; other pods are unaffected", type,
+            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e);
+      }
+    }
+  }
+
+  /** Whether every informer has completed a list and holds an open watch. */
+  public boolean watching() {
+    return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::isWatching);
+  }
+
+  @Override
+  public void close() {
+    informers.forEach(SharedIndexInformer::stop);
+  }
+
+  static boolean forbidden(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof KubernetesClientException kce && kce.getCode() == 403) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,73 @@
+package io.k8vent.watch;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watch's health as operators see it: whether the initial list was handed over, and why the
+ * watch is failing when it is. Logs each distinct failure once rather than on every retry.
+ */
+public class WatchStatus {
+  private static final Logger LOG = LoggerFactory.getLogger(PodSource.class);
+  static final String RBAC_HINT = "k8vent needs get, list and watch on pods; deploy it with kube/rbac.yaml "
+      + "(or kube/namespaced/ for one namespace), or bind its service account to a role that grants them";
+
+  private final AtomicBoolean initialListDone = new AtomicBoolean();
+  private final AtomicReference<String> problem = new AtomicReference<>();
+
+  public void initialListDone() {
+    if (initialListDone.compareAndSet(false, true)) {
+      LOG.info("initial list of pods handed to the webhook queues");
+    }
+  }
+
+  void listed() {
+    String previous = problem.getAndSet(null);
+    if (previous != null) {
+      LOG.info("watching pods again after: {}", previous);
+    }
+  }
+
+  void watchFailed(String scope, Throwable t) {
+    String reason;
+    if (PodSource.forbidden(t)) {
+      reason = "the API server refused to list pods in " + scope + " (403 Forbidden: "
+          + rootMessage(t) + "). " + RBAC_HINT;
+    } else {
+      reason = "listing or watching pods in " + scope + " failed: " + rootMessage(t) + "; retrying with backoff";
+    }
+    String previous = problem.getAndSet(reason);
+    if (!reason.equals(previous)) {
+      LOG.warn(reason);
+    } else {
+      LOG.debug(reason);
+    }
+    watchRestarted();
+  }
+
+  /** Hook for metrics; called whenever the informer has to list or watch again after a failure. */
+  protected void watchRestarted() {}
+
+  /** Hook for metrics; called for each pod event the watch delivers. */
+  protected void eventReceived(PodEvent.Type type) {}
+
+  public boolean ready() {
+    return initialListDone.get() && problem.get() == null;
+  }
+
+  /** Why the watch is not healthy, or null. */
+  public String problem() {
+    return problem.get();
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+    return m.length() > 300 ? m.substring(0, 300) + "…" : m;
+  }
+}

@@ -1,0 +1,234 @@
+package io.k8vent;
+
+import static io.k8vent.testing.Pods.k8vent;
+import static io.k8vent.testing.Pods.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.k8vent.config.Settings;
+import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationPolicy;
+import io.k8vent.testing.MockCluster;
+import io.k8vent.testing.TestSettings;
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.watch.WatchStatus;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The whole watch → route → deliver flow against the mock API server and real loopback webhooks. */
+class PipelineTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Map<String, String> PROCESS_ENV =
+      Map.of("HOSTNAME", "k8vent-abc", "ATOMIST_ENVIRONMENT", "production", "GITHUB_TOKEN", "ghp_secret",
+          "DB_PASSWORD", "hunter2", "LANG", "C.UTF-8");
+
+  private MockCluster cluster;
+  private WebhookReceiver hook;
+  private WebhookReceiver other;
+  private Daemon daemon;
+
+  @BeforeEach
+  void setUp() {
+    cluster = new MockCluster();
+    hook = new WebhookReceiver();
+    other = new WebhookReceiver();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (daemon != null) {
+      daemon.close();
+    }
+    hook.close();
+    other.close();
+    cluster.close();
+  }
+
+  private void start(Settings settings) throws Exception {
+    daemon = new Daemon(settings, cluster.newClient(), PROCESS_ENV, new WatchStatus(), new DeliveryObserver() {});
+    daemon.start().get(20, TimeUnit.SECONDS);
+  }
+
+  private List<Request> waitFor(WebhookReceiver receiver, String podName, String event) {
+    await().atMost(Duration.ofSeconds(20)).until(() -> receiver.requests().stream()
+        .anyMatch(r -> r.podName().equals(podName) && event.equals(r.event())));
+    return receiver.requests().stream().filter(r -> r.podName().equals(podName)).toList();
+  }
+
+  @Test
+  void sendsEveryExistingPodOnceThenEveryAddChangeAndDelete() throws Exception {
+    for (String name : List.of("a", "b", "c")) {
+      cluster.client().pods().inNamespace("ns1").resource(pod("ns1", name)).create();
+    }
+    start(TestSettings.forUrls(hook.url()));
+    for (String name : List.of("a", "b", "c")) {
+      waitFor(hook, "ns1/" + name, "ADDED");
+    }
+
+    cluster.client().pods().inNamespace("ns2").resource(pod("ns2", "d")).create();
+    waitFor(hook, "ns2/d", "ADDED");
+    cluster.client().pods().inNamespace("ns2").withName("d").edit(p -> {
+      p.getMetadata().getLabels().put("stage", "two");
+      return p;
+    });
+    waitFor(hook, "ns2/d", "MODIFIED");
+    cluster.client().pods().inNamespace("ns2").withName("d").delete();
+    List<Request> d = waitFor(hook, "ns2/d", "DELETED");
+
+    assertThat(d).extracting(Request::event).containsExactly("ADDED", "MODIFIED", "DELETED");
+    assertThat(d.get(1).json().at("/pod/metadata/labels/stage").asText()).isEqualTo("two");
+    assertThat(d.get(2).json().at("/pod/status/phase").asText()).isEqualTo("Deleted");
+    assertThat(d.get(2).json().at("/pod/metadata/labels/stage").asText())
+        .as("a deleted pod is sent with its last full state").isEqualTo("two");
+    for (String name : List.of("a", "b", "c")) {
+      assertThat(hook.requests()).filteredOn(r -> r.podName().equals("ns1/" + name)).hasSize(1);
+    }
+  }
+
+  @Test
+  void bodyAndHeadersAreWhatTheContractSays() throws Exception {
+    start(TestSettings.forUrls(hook.url()));
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "web")).create();
+    Request r = waitFor(hook, "ns/web", "ADDED").get(0);
+
+    assertThat(r.header("Content-Type")).isEqualTo("application/json");
+    assertThat(r.header("User-Agent")).isEqualTo("k8vent/" + Version.VERSION);
+    assertThat(r.header("X-K8vent-Delivery")).matches("[0-9a-f-]{36}");
+    assertThat(r.header("X-Atomist-Signature")).as("unsigned without a secret").isNull();
+    JsonNode body = r.json();
+    assertThat(body.fieldNames()).toIterable().containsExactly("pod", "env");
+    assertThat(body.at("/pod/kind").asText()).isEqualTo("Pod");
+    assertThat(body.at("/pod/apiVersion").asText()).isEqualTo("v1");
+    assertThat(body.get("env").fieldNames()).toIterable()
+        .containsExactly("ATOMIST_ENVIRONMENT", "HOSTNAME", "LANG");
+    assertThat(body.at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("production");
+  }
+
+  @Test
+  void annotationWebhooksReplaceTheGlobalListAndFollowTheDeletedPod() throws Exception {
+    start(TestSettings.forUrls(hook.url()));
+    String annotation = "{\"webhooks\":[\"" + other.url("/team") + "\"],\"environment\":\"qa\"}";
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "annotated", k8vent(annotation))).create();
+    waitFor(other, "ns/annotated", "ADDED");
+    cluster.client().pods().inNamespace("ns").withName("annotated").delete();
+    List<Request> received = waitFor(other, "ns/annotated", "DELETED");
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "plain")).create();
+    waitFor(hook, "ns/plain", "ADDED");
+
+    assertThat(received).allSatisfy(r -> {
+      assertThat(r.path()).isEqualTo("/team");
+      assertThat(r.json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("qa");
+    });
+    assertThat(hook.requests()).extracting(Request::podName).doesNotContain("ns/annotated");
+    assertThat(other.requests()).extracting(Request::podName).doesNotContain("ns/plain");
+    assertThat(hook.requests().get(0).json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("production");
+  }
+
+  @Test
+  void environmentOnlyAnnotationKeepsTheGlobalWebhooks() throws Exception {
+    start(TestSettings.forUrls(hook.url(), other.url()));
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "tagged", k8vent("{\"environment\":\"staging\"}"))).create();
+
+    for (WebhookReceiver r : List.of(hook, other)) {
+      assertThat(waitFor(r, "ns/tagged", "ADDED").get(0).json().at("/env/ATOMIST_ENVIRONMENT").asText())
+          .isEqualTo("staging");
+    }
+  }
+
+  @Test
+  void badAnnotationFallsBackToGlobalSettingsAndOtherPodsAreUnaffected() throws Exception {
+    start(TestSettings.forUrls(hook.url()));
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "broken", k8vent("{webhooks: nope"))).create();
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "wrong-type",
+        k8vent("{\"webhooks\":\"http://x\",\"environment\":\"qa\"}"))).create();
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "fine")).create();
+
+    waitFor(hook, "ns/broken", "ADDED");
+    waitFor(hook, "ns/fine", "ADDED");
+    Request wrongType = waitFor(hook, "ns/wrong-type", "ADDED").get(0);
+    assertThat(wrongType.json().at("/env/ATOMIST_ENVIRONMENT").asText())
+        .as("the valid environment part still applies").isEqualTo("qa");
+  }
+
+  @Test
+  void disallowedAnnotationWebhookFallsBackToGlobal() throws Exception {
+    Settings settings = TestSettings.withPolicy(TestSettings.forUrls(hook.url()),
+        new AnnotationPolicy(AnnotationPolicy.Mode.ALLOW,
+            List.of(io.k8vent.config.WebhookAllowPattern.parse("https://hooks.example.com/"))));
+    start(settings);
+    String annotation = "{\"webhooks\":[\"" + other.url("/internal") + "\"]}";
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "sneaky", k8vent(annotation))).create();
+
+    waitFor(hook, "ns/sneaky", "ADDED");
+    assertThat(other.requests()).isEmpty();
+  }
+
+  @Test
+  void signsTheExactBytesSent() throws Exception {
+    start(TestSettings.withSecret(TestSettings.forUrls(hook.url()), "s3cret"));
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "signed")).create();
+    Request r = waitFor(hook, "ns/signed", "ADDED").get(0);
+
+    assertThat(r.header("X-Atomist-Signature")).isEqualTo("sha1=" + hmac("HmacSHA1", "s3cret", r.body()));
+    assertThat(r.header("X-K8vent-Signature-256")).isEqualTo("sha256=" + hmac("HmacSHA256", "s3cret", r.body()));
+  }
+
+  @Test
+  void envFilterFlagsChangeWhatIsSent() throws Exception {
+    start(TestSettings.withEnvFilter(TestSettings.forUrls(hook.url()),
+        new EnvFilter(List.of("HOST*", "GITHUB_TOKEN"), List.of())));
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "env")).create();
+    JsonNode env = waitFor(hook, "ns/env", "ADDED").get(0).json().get("env");
+
+    assertThat(env.fieldNames()).toIterable().containsExactly("ATOMIST_ENVIRONMENT", "GITHUB_TOKEN", "HOSTNAME");
+  }
+
+  @Test
+  void podArrivesExactlyAsTheApiServerReturnsIt() throws Exception {
+    start(TestSettings.forUrls(hook.url()));
+    String fixture;
+    try (InputStream in = getClass().getResourceAsStream("/pods/web-realistic.json")) {
+      fixture = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(cluster.url() + "api/v1/namespaces/shop/pods"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(fixture)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).isBetween(200, 201);
+
+    Request r = waitFor(hook, "shop/web-7d9f8b6c5d-x2k4q", "ADDED").get(0);
+    ObjectNode served = (ObjectNode) MAPPER.readTree(cluster.getPodJson("shop", "web-7d9f8b6c5d-x2k4q"));
+    served.put("kind", "Pod").put("apiVersion", "v1");
+
+    assertThat(r.json().get("pod")).isEqualTo(served);
+    assertThat(r.json().at("/pod/status/conditions/0").has("lastProbeTime")).isTrue();
+    assertThat(r.json().at("/pod/spec/containers/0/resources/limits/cpu").asText()).isEqualTo("0.1");
+    assertThat(r.json().at("/pod/spec/volumes/0/emptyDir").isObject()).isTrue();
+    assertThat(r.json().at("/pod/spec/containers/0/futureContainerField/levels/1").asDouble()).isEqualTo(2.5);
+  }
+
+  private static String hmac(String algorithm, String secret, byte[] body) throws Exception {
+    Mac mac = Mac.getInstance(algorithm);
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), algorithm));
+    return HexFormat.of().formatHex(mac.doFinal(body));
+  }
+}

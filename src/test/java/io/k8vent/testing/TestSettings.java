@@ -1,0 +1,42 @@
+package io.k8vent.testing;
+
+import io.k8vent.config.Settings;
+import io.k8vent.delivery.RetryPolicy;
+import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationPolicy;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/** Settings as the CLI would build them with defaults, with fast retries for tests. */
+public final class TestSettings {
+  private TestSettings() {}
+
+  public static Settings forUrls(URI... urls) {
+    return new Settings(List.of(urls), null, List.of(), null, null, EnvFilter.defaults(),
+        AnnotationPolicy.allowAll(), fastRetries(), 8, Duration.ofSeconds(2), Duration.ofSeconds(5), null,
+        Duration.ofSeconds(5));
+  }
+
+  public static RetryPolicy fastRetries() {
+    return new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofMinutes(1));
+  }
+
+  public static Settings withSecret(Settings s, String secret) {
+    return new Settings(s.webhooks(), secret, s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
+        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
+        s.webhookCaFile(), s.shutdownTimeout());
+  }
+
+  public static Settings withEnvFilter(Settings s, EnvFilter filter) {
+    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), filter,
+        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
+        s.webhookCaFile(), s.shutdownTimeout());
+  }
+
+  public static Settings withPolicy(Settings s, AnnotationPolicy policy) {
+    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
+        policy, s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
+        s.webhookCaFile(), s.shutdownTimeout());
+  }
+}
