@@ -53,25 +53,32 @@ public final class KubeClients {
       source = file.toString();
       config = fromKubeconfig(file, context, tried);
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+    probe(config, source);
+    return new KubernetesClientBuilder().withConfig(config)
         .withKubernetesSerialization(PodSource.serialization()).build();
-    try {
+  }
+
+  /**
+   * Asks the API server for its version with few retries, so that a wrong address is reported
+   * in a second rather than after the client's long default retry schedule. Any answer other than
+   * 401 means the server is there; authorization problems are reported by the watch itself.
+   */
+  private static void probe(Config config, String source) {
+    Config quick = new ConfigBuilder(config).withRequestRetryBackoffLimit(1).build();
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(quick).build()) {
       client.getKubernetesVersion();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 401) {
-        client.close();
         throw new NoClusterException("the Kubernetes API server at " + config.getMasterUrl()
             + " (from " + source + ") did not accept k8vent's credentials (401 Unauthorized). "
             + "Check the token or certificate in that configuration.");
       }
       if (e.getCode() <= 0) {
-        client.close();
         throw new NoClusterException("k8vent could not reach the Kubernetes API server at " + config.getMasterUrl()
             + " (from " + source + "): " + rootMessage(e) + ". Check that the cluster is running and that "
             + "this machine can reach it, or choose another context with --context.");
       }
     }
-    return client;
   }
 
   private static Path kubeconfigFromEnvironment(Map<String, String> env, List<String> tried) {

@@ -83,10 +83,15 @@ public final class PodSource implements AutoCloseable {
       status.watchFailed(scope, t);
       return true;
     });
-    informer.addEventHandler(new Handler());
+    informer.addEventHandler(handler());
     informers.add(informer);
     LOG.info("watching pods in {}", scope);
     return informer.start().toCompletableFuture();
+  }
+
+  /** The informer callback; package-visible so tests can drive resync-style calls directly. */
+  ResourceEventHandler<GenericKubernetesResource> handler() {
+    return new Handler();
   }
 
   private final class Handler implements ResourceEventHandler<GenericKubernetesResource> {

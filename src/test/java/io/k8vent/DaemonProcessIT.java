@@ -1,0 +1,95 @@
+package io.k8vent;
+
+import static io.k8vent.testing.Pods.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.k8vent.testing.K8ventProcess;
+import io.k8vent.testing.MockCluster;
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Request;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built jar, run as a process against the mock API server and real loopback webhooks. */
+class DaemonProcessIT {
+  @TempDir
+  Path dir;
+  private MockCluster cluster;
+  private WebhookReceiver hook;
+
+  @BeforeEach
+  void setUp() {
+    cluster = new MockCluster();
+    hook = new WebhookReceiver();
+  }
+
+  @AfterEach
+  void tearDown() {
+    hook.close();
+    cluster.close();
+  }
+
+  @Test
+  void deliversFromTheJarAndExitsZeroOnSigterm() throws Exception {
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "before")).create();
+    try (K8ventProcess k8vent = K8ventProcess.start(
+        Map.of("K8VENT_WEBHOOKS", hook.url().toString(), "ATOMIST_ENVIRONMENT", "ci", "HOME", dir.toString()),
+        "--kubeconfig", cluster.writeKubeconfig(dir).toString())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> hook.requests().size() == 1);
+      cluster.client().pods().inNamespace("ns").resource(pod("ns", "after")).create();
+      await().atMost(Duration.ofSeconds(10)).until(() -> hook.requests().size() == 2);
+
+      k8vent.terminate();
+      assertThat(k8vent.waitFor(30)).isZero();
+      assertThat(k8vent.stderr()).contains("stopped; 0 pod state(s) undelivered");
+    }
+    assertThat(hook.requests()).extracting(Request::podName).containsExactly("ns/before", "ns/after");
+    assertThat(hook.requests().get(0).json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("ci");
+  }
+
+  @Test
+  void jsonLogsNeverShowCredentialsQueryTokensOrTheSecret() throws Exception {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort();
+    }
+    String withCredentials = "http://hookuser:hookpa55@127.0.0.1:" + hook.url().getPort() + "/hook?token=qu3rytok";
+    String dead = "http://127.0.0.1:" + deadPort + "/dead?api_key=d3adkey";
+    try (K8ventProcess k8vent = K8ventProcess.start(
+        Map.of("K8VENT_WEBHOOK_SECRET", "s1gnsecret", "HOME", dir.toString()),
+        "--url", withCredentials, "--url", dead, "--log-format", "json", "--log-level", "debug",
+        "--shutdown-timeout", "2s", "--kubeconfig", cluster.writeKubeconfig(dir).toString())) {
+      cluster.client().pods().inNamespace("ns").resource(pod("ns", "p",
+          Map.of("atomist.com/k8vent", "{\"webhooks\":[\"ftp://annuser:annpa55@x/?t=anntok\"]}"))).create();
+      await().atMost(Duration.ofSeconds(30)).until(() -> hook.requests().size() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> k8vent.stderr().contains("retrying"));
+
+      long start = System.nanoTime();
+      k8vent.terminate();
+      assertThat(k8vent.waitFor(20)).isZero();
+      assertThat((System.nanoTime() - start) / 1_000_000).as("a dead webhook cannot hold shutdown past the grace period")
+          .isLessThan(10_000);
+
+      String logs = k8vent.stdout() + k8vent.stderr();
+      for (String secret : new String[] {"hookpa55", "qu3rytok", "d3adkey", "s1gnsecret", "annpa55", "anntok"}) {
+        assertThat(logs).doesNotContain(secret);
+      }
+      ObjectMapper mapper = new ObjectMapper();
+      for (String line : k8vent.stderr().split("\n")) {
+        if (!line.isBlank()) {
+          assertThat(mapper.readTree(line).has("message")).as(line).isTrue();
+        }
+      }
+      assertThat(k8vent.stderr()).contains("\"pod\":\"ns/p\"").contains("were not delivered");
+    }
+  }
+}

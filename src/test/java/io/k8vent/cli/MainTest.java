@@ -1,0 +1,174 @@
+package io.k8vent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k8vent.config.Settings;
+import io.k8vent.route.AnnotationPolicy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** What a user sees at start-up: exit codes and messages. */
+class MainTest {
+  @TempDir
+  Path home;
+
+  record Run(int code, String out, String err) {}
+
+  private Run run(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Map<String, String> withHome = new HashMap<>(env);
+    withHome.putIfAbsent("HOME", home.toString());
+    int code = Main.run(args, withHome, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private static Settings settings(Map<String, String> env, String... args) {
+    CommandLine cli = Main.commandLine(env);
+    cli.parseArgs(args);
+    return ((RunCommand) cli.getCommand()).settings();
+  }
+
+  @Test
+  void noUrlAtAllIsAUsageErrorThatSaysHowToSetOne() {
+    Run r = run(Map.of());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--url").contains("K8VENT_WEBHOOKS").doesNotContain("\tat ");
+  }
+
+  @Test
+  void malformedUrlsNameTheBadValue() {
+    Run flag = run(Map.of(), "--url", "ht!tp://bad url");
+    assertThat(flag.code()).isEqualTo(2);
+    assertThat(flag.err()).contains("\"ht!tp://bad url\"").contains("--url");
+
+    Run env = run(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a,ftp://x"));
+    assertThat(env.code()).isEqualTo(2);
+    assertThat(env.err()).contains("\"ftp://x\"").contains("K8VENT_WEBHOOKS").contains("http or https");
+
+    Run empty = run(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a,,https://b.example.com"));
+    assertThat(empty.code()).isEqualTo(2);
+    assertThat(empty.err()).contains("empty URL");
+  }
+
+  @Test
+  void credentialsInABadUrlAreNotEchoed() {
+    Run r = run(Map.of(), "--url", "ftp://user:pa55@x.com/h?token=t0k3n");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).doesNotContain("pa55").doesNotContain("t0k3n");
+  }
+
+  @Test
+  void unknownFlagShowsUsage() {
+    Run r = run(Map.of(), "--no-such-flag");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Unknown option: '--no-such-flag'").contains("Usage: k8vent");
+  }
+
+  @Test
+  void badValuesOfOtherFlagsAreNamed() {
+    Map<String, String> env = Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a");
+    assertThat(run(env, "--max-in-flight", "0").err()).contains("--max-in-flight");
+    assertThat(run(env, "--retry-max-delay", "soon").err()).contains("--retry-max-delay");
+    assertThat(run(env, "--annotation-webhooks", "maybe").err()).contains("--annotation-webhooks");
+    assertThat(run(env, "--log-format", "xml").err()).contains("--log-format");
+    assertThat(run(env, "--webhook-ca-file", home.resolve("missing.pem").toString()).err()).contains("--webhook-ca-file");
+    assertThat(run(env, "--max-in-flight", "0").code()).isEqualTo(2);
+  }
+
+  @Test
+  void noClusterIsOneReadableParagraph() {
+    Run r = run(Map.of(), "--url", "https://ok.example.com/a");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("found no Kubernetes cluster").contains("in-cluster service account")
+        .contains("KUBECONFIG").contains(".kube/config").contains("k8vent demo").doesNotContain("\tat ");
+  }
+
+  @Test
+  void unreachableApiServerSaysWhereItLooked() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path kubeconfig = home.resolve("config");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "http://127.0.0.1:%d"}}]
+        contexts: [{name: c, context: {cluster: c, user: u}}]
+        current-context: c
+        users: [{name: u, user: {token: abc}}]
+        """.formatted(port));
+    Run r = run(Map.of(), "--url", "https://ok.example.com/a", "--kubeconfig", kubeconfig.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("could not reach the Kubernetes API server at http://127.0.0.1:" + port)
+        .contains(kubeconfig.toString()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void urlFlagsReplaceTheEnvironmentListAndAreNeverMerged() {
+    Map<String, String> env = Map.of("K8VENT_WEBHOOKS", "https://env-a.example.com/1, https://env-b.example.com/2");
+    assertThat(settings(env).webhooks()).containsExactly(
+        URI.create("https://env-a.example.com/1"), URI.create("https://env-b.example.com/2"));
+    assertThat(settings(env, "-u", "https://flag.example.com/x", "--url", "https://flag2.example.com/y").webhooks())
+        .containsExactly(URI.create("https://flag.example.com/x"), URI.create("https://flag2.example.com/y"));
+  }
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    Settings s = settings(Map.of(), "--url", "https://ok.example.com/a");
+    assertThat(s.maxInFlight()).isEqualTo(8);
+    assertThat(s.retryPolicy().initial()).isEqualTo(Duration.ofMillis(500));
+    assertThat(s.retryPolicy().max()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(s.retryPolicy().giveUpAfter()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(s.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(s.namespaces()).isEmpty();
+    assertThat(s.secret()).isNull();
+    assertThat(s.annotationPolicy().refusal(URI.create("http://anything.internal/"))).isEmpty();
+  }
+
+  @Test
+  void everySettingCanComeFromTheEnvironment() {
+    Settings s = settings(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a", "K8VENT_WEBHOOK_SECRET", "sh",
+        "K8VENT_NAMESPACE", "a, b", "K8VENT_MAX_IN_FLIGHT", "3", "K8VENT_ANNOTATION_WEBHOOKS", "deny",
+        "K8VENT_RETRY_GIVE_UP_AFTER", "2m", "K8VENT_SHUTDOWN_TIMEOUT", "5s"));
+    assertThat(s.secret()).isEqualTo("sh");
+    assertThat(s.namespaces()).containsExactly("a", "b");
+    assertThat(s.maxInFlight()).isEqualTo(3);
+    assertThat(s.annotationPolicy().refusal(URI.create("https://x.com/"))).isPresent();
+    assertThat(s.retryPolicy().giveUpAfter()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.toString()).doesNotContain("sh,").contains("secret=set");
+  }
+
+  @Test
+  void helpListsEveryFlagWithItsEnvironmentVariable() {
+    Run r = run(Map.of(), "--help");
+    assertThat(r.code()).isZero();
+    for (String flag : new String[] {"--url", "--secret", "--namespace", "--kubeconfig", "--context", "--env-include",
+        "--env-exclude", "--annotation-webhooks", "--webhook-allow", "--max-in-flight", "--retry-initial-delay",
+        "--retry-max-delay", "--retry-give-up-after", "--connect-timeout", "--request-timeout", "--webhook-ca-file",
+        "--shutdown-timeout", "--log-format", "--log-level"}) {
+      assertThat(r.out()).contains(flag);
+    }
+    assertThat(r.out()).contains("K8VENT_WEBHOOKS").contains("K8VENT_WEBHOOK_SECRET");
+  }
+
+  @Test
+  void annotationPolicyDefaultIsSeedCompatible() {
+    assertThat(AnnotationPolicy.allowAll().refusal(URI.create("https://x.com/"))).isEmpty();
+  }
+}

@@ -1,0 +1,239 @@
+package io.k8vent.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.testing.WebhookReceiver.Response;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Delivery behaviour as a webhook owner sees it, against real HTTP servers on loopback. */
+class WebhookQueueTest {
+  private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofMinutes(1));
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final Recorder recorder = new Recorder();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+  }
+
+  private WebhookReceiver receiver() {
+    WebhookReceiver r = new WebhookReceiver();
+    closeables.add(r);
+    return r;
+  }
+
+  private Dispatcher dispatcher(RetryPolicy policy, Duration requestTimeout) {
+    HttpSender sender = new HttpSender(Duration.ofSeconds(2), requestTimeout, null, "k8vent/test", null);
+    Dispatcher d = new Dispatcher(sender, policy, 8, recorder);
+    closeables.add(d);
+    return d;
+  }
+
+  static Delivery state(String pod, int resourceVersion) {
+    String body = "{\"pod\":{\"metadata\":{\"namespace\":\"ns\",\"name\":\"" + pod + "\",\"resourceVersion\":\""
+        + resourceVersion + "\"}},\"env\":{}}";
+    return new Delivery("uid-" + pod, "ns/" + pod, "MODIFIED", String.valueOf(resourceVersion),
+        body.getBytes(StandardCharsets.UTF_8), null, UUID.randomUUID().toString(), System.nanoTime());
+  }
+
+  static int rv(Request r) {
+    return Integer.parseInt(r.json().at("/pod/metadata/resourceVersion").asText());
+  }
+
+  @Test
+  void outageEndsWithEveryPodsLatestStateDeliveredInOrderAndRetriesBackedOff() {
+    WebhookReceiver hook = receiver().respond(n -> Response.status(n <= 12 ? 503 : 200));
+    Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(5));
+    for (int rv = 1; rv <= 5; rv++) {
+      for (String pod : List.of("a", "b", "c", "d")) {
+        dispatcher.submit(hook.url(), state(pod, rv));
+      }
+    }
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> recorder.delivered.size() >= 4
+        && recorder.delivered.stream().filter(d -> d.resourceVersion().equals("5")).count() == 4);
+    for (String pod : List.of("a", "b", "c", "d")) {
+      List<Request> attempts = hook.requests().stream().filter(r -> r.podName().equals("ns/" + pod)).toList();
+      List<Integer> versions = attempts.stream().map(WebhookQueueTest::rv).toList();
+      assertThat(versions).as("states of %s in arrival order", pod).isSorted();
+      assertThat(versions.get(versions.size() - 1)).isEqualTo(5);
+      for (int i = 1; i < attempts.size(); i++) {
+        if (attempts.get(i - 1).header("X-K8vent-Delivery").equals(attempts.get(i).header("X-K8vent-Delivery"))) {
+          long gapMillis = (attempts.get(i).arrivedNanos() - attempts.get(i - 1).arrivedNanos()) / 1_000_000;
+          assertThat(gapMillis).as("retry of the same state waits at least half the first backoff").isGreaterThanOrEqualTo(45);
+        }
+      }
+    }
+    assertThat(recorder.retries.get()).isGreaterThan(0);
+    assertThat(recorder.gaveUp).isEmpty();
+  }
+
+  @Test
+  void retryAfterIsHonoured() {
+    WebhookReceiver hook = receiver().respond(n -> n == 1
+        ? new Response(429, Map.of("Retry-After", "2"), "")
+        : Response.status(200));
+    Dispatcher dispatcher = dispatcher(new RetryPolicy(Duration.ofMillis(10), Duration.ofSeconds(5), Duration.ofMinutes(1)),
+        Duration.ofSeconds(5));
+    dispatcher.submit(hook.url(), state("a", 1));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.delivered.size() == 1);
+    List<Request> attempts = hook.requests();
+    assertThat(attempts).hasSize(2);
+    long gapMillis = (attempts.get(1).arrivedNanos() - attempts.get(0).arrivedNanos()) / 1_000_000;
+    assertThat(gapMillis).isGreaterThanOrEqualTo(1_950);
+    assertThat(attempts.get(1).header("X-K8vent-Delivery")).as("a retry keeps its delivery id")
+        .isEqualTo(attempts.get(0).header("X-K8vent-Delivery"));
+  }
+
+  @Test
+  void clientErrorsAreNotRetried() {
+    WebhookReceiver hook = receiver().respond(n -> new Response(400, Map.of(), "{\"error\":\"bad\"}"));
+    Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(5));
+    dispatcher.submit(hook.url(), state("a", 1));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.rejected.size() == 1);
+    assertThat(dispatcher.queues().get(0).depth()).as("nothing left to retry").isZero();
+    assertThat(hook.requests()).hasSize(1);
+    assertThat(recorder.rejectedResults.get(0).describe()).contains("HTTP 400").contains("bad");
+  }
+
+  @Test
+  void aHangingWebhookDoesNotDelayAHealthyOne() {
+    WebhookReceiver stuck = receiver().hang();
+    WebhookReceiver healthy = receiver();
+    Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(30));
+    for (int i = 1; i <= 30; i++) {
+      dispatcher.submit(stuck.url(), state("p" + i, 1));
+      dispatcher.submit(healthy.url(), state("p" + i, 1));
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> healthy.requests().size() == 30);
+    assertThat(stuck.requests()).as("the stuck webhook holds only its in-flight limit").hasSize(8);
+  }
+
+  @Test
+  void statesOfOnePodCoalesceDuringAnOutage() {
+    AtomicBoolean down = new AtomicBoolean(true);
+    WebhookReceiver hook = receiver().respond(n -> Response.status(down.get() ? 503 : 200));
+    Dispatcher dispatcher = dispatcher(new RetryPolicy(Duration.ofMillis(300), Duration.ofSeconds(1), Duration.ofMinutes(1)),
+        Duration.ofSeconds(5));
+    dispatcher.submit(hook.url(), state("busy", 1));
+    await().atMost(Duration.ofSeconds(5)).until(() -> recorder.retries.get() == 1);
+    for (int rv = 2; rv <= 100; rv++) {
+      dispatcher.submit(hook.url(), state("busy", rv));
+    }
+    down.set(false);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !recorder.delivered.isEmpty());
+    assertThat(recorder.delivered).extracting(Delivery::resourceVersion).containsExactly("100");
+    assertThat(hook.requests()).extracting(WebhookQueueTest::rv).containsExactly(1, 100);
+    assertThat(recorder.coalesced.get()).isEqualTo(99);
+  }
+
+  @Test
+  void shutdownDeliversWhatIsQueuedFirst() throws Exception {
+    WebhookReceiver hook = receiver();
+    Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(5));
+    for (int i = 1; i <= 50; i++) {
+      dispatcher.submit(hook.url(), state("p" + i, 1));
+    }
+    Map<URI, Integer> undelivered = dispatcher.drain(Duration.ofSeconds(10));
+
+    assertThat(undelivered).isEmpty();
+    assertThat(hook.requests()).hasSize(50);
+  }
+
+  @Test
+  void shutdownWithADeadWebhookEndsWithinTheGracePeriod() throws Exception {
+    URI dead;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      dead = URI.create("http://127.0.0.1:" + s.getLocalPort() + "/gone");
+    }
+    Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(5));
+    for (int i = 1; i <= 5; i++) {
+      dispatcher.submit(dead, state("p" + i, 1));
+    }
+    long start = System.nanoTime();
+    Map<URI, Integer> undelivered = dispatcher.drain(Duration.ofSeconds(2));
+    long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(undelivered).containsEntry(dead, 5);
+    assertThat(tookMillis).isBetween(1_900L, 4_000L);
+    assertThat(recorder.dropped).containsEntry(dead, 5);
+  }
+
+  @Test
+  void aStateIsAbandonedAfterTheGiveUpTime() {
+    WebhookReceiver hook = receiver().respond(n -> Response.status(502));
+    Dispatcher dispatcher = dispatcher(new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(600)),
+        Duration.ofSeconds(5));
+    dispatcher.submit(hook.url(), state("a", 1));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.gaveUp.size() == 1);
+    assertThat(recorder.gaveUpAttempts.get(0)).isEqualTo(hook.requests().size()).isGreaterThan(2);
+    assertThat(dispatcher.queues().get(0).depth()).isZero();
+  }
+
+  static final class Recorder implements DeliveryObserver {
+    final List<Delivery> delivered = new CopyOnWriteArrayList<>();
+    final List<Delivery> rejected = new CopyOnWriteArrayList<>();
+    final List<SendResult> rejectedResults = new CopyOnWriteArrayList<>();
+    final List<Delivery> gaveUp = new CopyOnWriteArrayList<>();
+    final List<Integer> gaveUpAttempts = new CopyOnWriteArrayList<>();
+    final AtomicInteger retries = new AtomicInteger();
+    final AtomicInteger coalesced = new AtomicInteger();
+    final Map<URI, Integer> dropped = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void delivered(URI url, Delivery d, SendResult r, int attempts) {
+      delivered.add(d);
+    }
+
+    @Override
+    public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
+      retries.incrementAndGet();
+    }
+
+    @Override
+    public void rejected(URI url, Delivery d, SendResult r) {
+      rejected.add(d);
+      rejectedResults.add(r);
+    }
+
+    @Override
+    public void gaveUp(URI url, Delivery d, SendResult r, int attempts) {
+      gaveUp.add(d);
+      gaveUpAttempts.add(attempts);
+    }
+
+    @Override
+    public void coalesced(URI url, Delivery replaced) {
+      coalesced.incrementAndGet();
+    }
+
+    @Override
+    public void dropped(URI url, int count) {
+      dropped.put(url, count);
+    }
+  }
+}
