@@ -65,6 +65,19 @@ public final class Daemon implements AutoCloseable {
     return status;
   }
 
+  /** Null while the watch machinery runs, else why not. */
+  public String healthProblem() {
+    return source.running() ? null : "the pod watch has stopped";
+  }
+
+  /** Null once the initial list was handed to the queues and the watch is not failing. */
+  public String readinessProblem() {
+    if (status.problem() != null) {
+      return status.problem();
+    }
+    return status.ready() ? null : "initial list of pods not yet handed to the webhook queues";
+  }
+
   public Dispatcher dispatcher() {
     return dispatcher;
   }
@@ -77,10 +90,10 @@ public final class Daemon implements AutoCloseable {
     return undelivered;
   }
 
+  /** Stops at once, dropping what is queued; the client belongs to the caller. */
   @Override
   public void close() {
     source.close();
     dispatcher.close();
-    client.close();
   }
 }

@@ -38,13 +38,24 @@ class DaemonProcessIT {
     cluster.close();
   }
 
+  static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   @Test
   void deliversFromTheJarAndExitsZeroOnSigterm() throws Exception {
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "before")).create();
+    int opsPort = freePort();
     try (K8ventProcess k8vent = K8ventProcess.start(
-        Map.of("K8VENT_WEBHOOKS", hook.url().toString(), "ATOMIST_ENVIRONMENT", "ci", "HOME", dir.toString()),
+        Map.of("K8VENT_WEBHOOKS", hook.url().toString(), "ATOMIST_ENVIRONMENT", "ci", "HOME", dir.toString(),
+            "K8VENT_OPS_PORT", String.valueOf(opsPort)),
         "--kubeconfig", cluster.writeKubeconfig(dir).toString())) {
       await().atMost(Duration.ofSeconds(30)).until(() -> hook.requests().size() == 1);
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> java.net.http.HttpClient.newHttpClient()
+          .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + opsPort + "/readyz")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
       cluster.client().pods().inNamespace("ns").resource(pod("ns", "after")).create();
       await().atMost(Duration.ofSeconds(10)).until(() -> hook.requests().size() == 2);
 
@@ -58,16 +69,13 @@ class DaemonProcessIT {
 
   @Test
   void jsonLogsNeverShowCredentialsQueryTokensOrTheSecret() throws Exception {
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      deadPort = s.getLocalPort();
-    }
+    int deadPort = freePort();
     String withCredentials = "http://hookuser:hookpa55@127.0.0.1:" + hook.url().getPort() + "/hook?token=qu3rytok";
     String dead = "http://127.0.0.1:" + deadPort + "/dead?api_key=d3adkey";
     try (K8ventProcess k8vent = K8ventProcess.start(
         Map.of("K8VENT_WEBHOOK_SECRET", "s1gnsecret", "HOME", dir.toString()),
         "--url", withCredentials, "--url", dead, "--log-format", "json", "--log-level", "debug",
-        "--shutdown-timeout", "2s", "--kubeconfig", cluster.writeKubeconfig(dir).toString())) {
+        "--shutdown-timeout", "2s", "--ops-port", "0", "--kubeconfig", cluster.writeKubeconfig(dir).toString())) {
       cluster.client().pods().inNamespace("ns").resource(pod("ns", "p",
           Map.of("atomist.com/k8vent", "{\"webhooks\":[\"ftp://annuser:annpa55@x/?t=anntok\"]}"))).create();
       await().atMost(Duration.ofSeconds(30)).until(() -> hook.requests().size() == 1);

@@ -45,6 +45,7 @@ class PipelineTest {
   private WebhookReceiver hook;
   private WebhookReceiver other;
   private Daemon daemon;
+  private io.fabric8.kubernetes.client.KubernetesClient k8ventClient;
 
   @BeforeEach
   void setUp() {
@@ -57,6 +58,7 @@ class PipelineTest {
   void tearDown() {
     if (daemon != null) {
       daemon.close();
+      k8ventClient.close();
     }
     hook.close();
     other.close();
@@ -64,7 +66,8 @@ class PipelineTest {
   }
 
   private void start(Settings settings) throws Exception {
-    daemon = new Daemon(settings, cluster.newClient(), PROCESS_ENV, new WatchStatus(), new DeliveryObserver() {});
+    k8ventClient = cluster.newClient();
+    daemon = new Daemon(settings, k8ventClient, PROCESS_ENV, new WatchStatus(), new DeliveryObserver() {});
     daemon.start().get(20, TimeUnit.SECONDS);
   }
 

@@ -2,18 +2,20 @@ package io.k8vent.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
+import io.k8vent.DaemonRunner;
+import io.k8vent.config.LeaderElectionSettings;
+import io.k8vent.ops.Metrics;
+import io.k8vent.ops.OpsServer;
 import io.k8vent.config.ConfigException;
 import io.k8vent.config.Durations;
 import io.k8vent.config.Settings;
 import io.k8vent.config.WebhookAllowPattern;
 import io.k8vent.config.WebhookUrl;
-import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.logging.LogSetup;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.watch.KubeClients;
-import io.k8vent.watch.WatchStatus;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,24 +127,54 @@ final class RunCommand implements Callable<Integer> {
       description = "error, warn, info, debug or trace. Default: info. Env: K8VENT_LOG_LEVEL.")
   String logLevel;
 
+  @Option(names = "--ops-port", paramLabel = "PORT",
+      description = "Port of /healthz, /readyz and /metrics; 0 turns them off. Default: 8080. Env: K8VENT_OPS_PORT.")
+  String opsPort;
+
+  @Option(names = "--leader-elect", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+      description = "Run several replicas with one active, chosen with a Kubernetes Lease. Default: false. "
+          + "Env: K8VENT_LEADER_ELECT.")
+  String leaderElect;
+
+  @Option(names = "--leader-elect-namespace", paramLabel = "NS",
+      description = "Namespace of the Lease. Default: k8vent's own namespace (in a pod), else default. "
+          + "Env: K8VENT_LEADER_ELECT_NAMESPACE.")
+  String leaderElectNamespace;
+
+  @Option(names = "--leader-elect-lease-name", paramLabel = "NAME",
+      description = "Name of the Lease. Default: k8vent. Env: K8VENT_LEADER_ELECT_LEASE_NAME.")
+  String leaderElectLeaseName;
+
+  @Option(names = "--leader-elect-lease-duration", paramLabel = "DURATION",
+      description = "How long a Lease lasts without renewal; a standby takes over within it. Default: 15s. "
+          + "Env: K8VENT_LEADER_ELECT_LEASE_DURATION.")
+  String leaderElectLeaseDuration;
+
   @Override
   public Integer call() throws Exception {
     LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"), env.or(logLevel, "K8VENT_LOG_LEVEL", "info"));
     Settings settings = settings();
     KubernetesClient client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all());
-    Daemon daemon = new Daemon(settings, client, env.all(), new WatchStatus(), new DeliveryObserver() {});
+    Metrics metrics = new Metrics();
+    DaemonRunner runner = new DaemonRunner(
+        () -> new Daemon(settings, client, env.all(), metrics.watchStatus(), metrics), client, settings.leaderElection());
+    OpsServer ops = settings.opsPort() == 0 ? null
+        : new OpsServer(settings.opsPort(), runner::healthProblem, runner::readinessProblem, metrics);
     CountDownLatch stopped = new CountDownLatch(1);
     Signals.onTermination(() -> {
       try {
-        daemon.shutdown();
+        runner.stop();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
-        daemon.close();
+        if (ops != null) {
+          ops.close();
+        }
+        client.close();
         stopped.countDown();
       }
     });
-    daemon.start();
+    runner.start();
     stopped.await();
     return 0;
   }
@@ -193,7 +225,49 @@ final class RunCommand implements Callable<Integer> {
         duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
         duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
         caFile,
-        duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"));
+        duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"),
+        port(env.or(opsPort, "K8VENT_OPS_PORT", "8080")),
+        leaderElection());
+  }
+
+  private LeaderElectionSettings leaderElection() {
+    String on = env.or(leaderElect, "K8VENT_LEADER_ELECT", "false").toLowerCase(Locale.ROOT);
+    if (!on.equals("true") && !on.equals("false")) {
+      throw new ConfigException("invalid --leader-elect \"" + on + "\"; use true or false");
+    }
+    if (on.equals("false")) {
+      return null;
+    }
+    String namespace = env.or(leaderElectNamespace, "K8VENT_LEADER_ELECT_NAMESPACE");
+    if (namespace == null) {
+      namespace = ownNamespace();
+    }
+    String identity = env.or(null, "HOSTNAME", "k8vent-" + java.util.UUID.randomUUID());
+    return new LeaderElectionSettings(namespace,
+        env.or(leaderElectLeaseName, "K8VENT_LEADER_ELECT_LEASE_NAME", "k8vent"), identity,
+        duration(leaderElectLeaseDuration, "K8VENT_LEADER_ELECT_LEASE_DURATION", "15s", "--leader-elect-lease-duration"));
+  }
+
+  /** The namespace of the pod k8vent runs in, from its service account, else "default". */
+  private static String ownNamespace() {
+    Path file = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+    try {
+      return Files.isReadable(file) ? Files.readString(file).trim() : "default";
+    } catch (java.io.IOException e) {
+      return "default";
+    }
+  }
+
+  private static int port(String value) {
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 0 && n <= 65535) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the option's name
+    }
+    throw new ConfigException("invalid --ops-port \"" + value + "\"; use a port number from 1 to 65535, or 0 to turn it off");
   }
 
   private static List<String> nonEmpty(List<String> items) {

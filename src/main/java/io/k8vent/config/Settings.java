@@ -22,7 +22,9 @@ public record Settings(
     Duration connectTimeout,
     Duration requestTimeout,
     Path webhookCaFile,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    int opsPort,
+    LeaderElectionSettings leaderElection) {
 
   /** Never prints the secret, should a record ever be logged. */
   @Override

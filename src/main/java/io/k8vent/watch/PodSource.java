@@ -135,9 +135,9 @@ public final class PodSource implements AutoCloseable {
     }
   }
 
-  /** Whether every informer has completed a list and holds an open watch. */
-  public boolean watching() {
-    return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::isWatching);
+  /** Whether every informer is running (listing, watching, or retrying after a failure). */
+  public boolean running() {
+    return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::isRunning);
   }
 
   @Override

@@ -1,0 +1,102 @@
+package io.k8vent.ops;
+
+import static io.k8vent.testing.Pods.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.k8vent.Daemon;
+import io.k8vent.DaemonRunner;
+import io.k8vent.config.WebhookUrl;
+import io.k8vent.testing.MockCluster;
+import io.k8vent.testing.PromParse;
+import io.k8vent.testing.TestSettings;
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Response;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** /healthz, /readyz and /metrics as an operator's probes and Prometheus see them. */
+class OpsEndpointTest {
+  private final MockCluster cluster = new MockCluster();
+  private final WebhookReceiver hook = new WebhookReceiver();
+  private final KubernetesClient client = cluster.newClient();
+  private final Metrics metrics = new Metrics();
+  private DaemonRunner runner;
+  private OpsServer ops;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (runner != null) {
+      runner.stop();
+    }
+    ops.close();
+    client.close();
+    hook.close();
+    cluster.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void readyOnlyAfterTheInitialListAndMetricsAgreeWithWhatTheWebhookGot() throws Exception {
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "existing")).create();
+    hook.respond(n -> n == 1 ? Response.status(503) : Response.status(200));
+    var settings = TestSettings.forUrls(hook.url());
+    runner = new DaemonRunner(() -> new Daemon(settings, client, Map.of(), metrics.watchStatus(), metrics), client, null);
+    ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
+
+    HttpResponse<String> before = get("/readyz");
+    assertThat(before.statusCode()).isEqualTo(503);
+    assertThat(before.body()).contains("not running");
+
+    runner.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("/readyz").statusCode() == 200);
+    assertThat(get("/healthz").statusCode()).isEqualTo(200);
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "new")).create();
+    cluster.client().pods().inNamespace("ns").withName("new").delete();
+    await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() == 4);
+
+    HttpResponse<String> scrape = get("/metrics");
+    assertThat(scrape.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    JsonNode m = PromParse.parse(scrape.body());
+    String webhook = WebhookUrl.redact(hook.url());
+    assertThat(PromParse.value(m, "k8vent_deliveries_total", Map.of("webhook", webhook, "outcome", "success")))
+        .isEqualTo(3);
+    assertThat(PromParse.value(m, "k8vent_deliveries_total", Map.of("webhook", webhook, "outcome", "retry")))
+        .isEqualTo(1);
+    assertThat(PromParse.value(m, "k8vent_delivery_retries_total", Map.of("webhook", webhook))).isEqualTo(1);
+    assertThat(PromParse.value(m, "k8vent_pod_events_total", Map.of("type", "ADDED"))).isEqualTo(2);
+    assertThat(PromParse.value(m, "k8vent_pod_events_total", Map.of("type", "DELETED"))).isEqualTo(1);
+    assertThat(PromParse.value(m, "k8vent_delivery_latency_seconds", Map.of("webhook", webhook))).isEqualTo(3);
+    assertThat(m.path("k8vent_queue_depth").path("type").asText()).isEqualTo("GAUGE");
+    assertThat(m.has("jvm_memory_used_bytes")).isTrue();
+    assertThat(m.has("k8vent_watch_restarts_total")).isTrue();
+  }
+
+  @Test
+  void webhookLabelsCarryNoCredentials() throws Exception {
+    URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/h?token=t0k");
+    var settings = TestSettings.forUrls(secretUrl);
+    runner = new DaemonRunner(() -> new Daemon(settings, client, Map.of(), metrics.watchStatus(), metrics), client, null);
+    ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
+    runner.start();
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();
+    await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() == 1);
+
+    String body = get("/metrics").body();
+    assertThat(body).contains("webhook=\"http://127.0.0.1:" + hook.url().getPort() + "/h\"")
+        .doesNotContain("pa55").doesNotContain("t0k").doesNotContain("user:").doesNotContain("user@");
+  }
+}
