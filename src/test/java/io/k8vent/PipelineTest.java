@@ -33,6 +33,8 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole watch → route → deliver flow against the mock API server and real loopback webhooks. */
 class PipelineTest {
@@ -205,28 +207,41 @@ class PipelineTest {
     assertThat(env.fieldNames()).toIterable().containsExactly("ATOMIST_ENVIRONMENT", "GITHUB_TOKEN", "HOSTNAME");
   }
 
-  @Test
-  void podArrivesExactlyAsTheApiServerReturnsIt() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"web-realistic.json", "captured-kube-1.32.4.json"})
+  void podArrivesExactlyAsTheApiServerReturnsIt(String fixture) throws Exception {
     start(TestSettings.forUrls(hook.url()));
-    String fixture;
-    try (InputStream in = getClass().getResourceAsStream("/pods/web-realistic.json")) {
-      fixture = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    String json;
+    try (InputStream in = getClass().getResourceAsStream("/pods/" + fixture)) {
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
+    JsonNode pod = MAPPER.readTree(json);
+    String namespace = pod.at("/metadata/namespace").asText();
+    String name = pod.at("/metadata/name").asText();
     HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create(cluster.url() + "api/v1/namespaces/shop/pods"))
+        URI.create(cluster.url() + "api/v1/namespaces/" + namespace + "/pods"))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(fixture)).build(), HttpResponse.BodyHandlers.ofString());
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(created.statusCode()).isBetween(200, 201);
 
-    Request r = waitFor(hook, "shop/web-7d9f8b6c5d-x2k4q", "ADDED").get(0);
-    ObjectNode served = (ObjectNode) MAPPER.readTree(cluster.getPodJson("shop", "web-7d9f8b6c5d-x2k4q"));
+    Request r = waitFor(hook, namespace + "/" + name, "ADDED").get(0);
+    ObjectNode served = (ObjectNode) MAPPER.readTree(cluster.getPodJson(namespace, name));
     served.put("kind", "Pod").put("apiVersion", "v1");
 
     assertThat(r.json().get("pod")).isEqualTo(served);
     assertThat(r.json().at("/pod/status/conditions/0").has("lastProbeTime")).isTrue();
-    assertThat(r.json().at("/pod/spec/containers/0/resources/limits/cpu").asText()).isEqualTo("0.1");
     assertThat(r.json().at("/pod/spec/volumes/0/emptyDir").isObject()).isTrue();
-    assertThat(r.json().at("/pod/spec/containers/0/futureContainerField/levels/1").asDouble()).isEqualTo(2.5);
+    assertThat(r.json().at("/pod/metadata/managedFields").isArray()).isTrue();
+  }
+
+  @Test
+  void quantitiesAndUnknownFieldsSurviveAsSent() throws Exception {
+    podArrivesExactlyAsTheApiServerReturnsIt("web-realistic.json");
+    JsonNode pod = hook.requests().get(0).json().get("pod");
+    assertThat(pod.at("/spec/containers/0/resources/limits/cpu").asText()).isEqualTo("0.1");
+    assertThat(pod.at("/spec/containers/0/resources/requests/ephemeral-storage").asText()).isEqualTo("1e3");
+    assertThat(pod.at("/spec/containers/0/futureContainerField/levels/1").asDouble()).isEqualTo(2.5);
+    assertThat(pod.at("/status/containerStatuses/0/lastState/terminated").has("startedAt")).isTrue();
   }
 
   private static String hmac(String algorithm, String secret, byte[] body) throws Exception {

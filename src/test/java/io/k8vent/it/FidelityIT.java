@@ -1,0 +1,90 @@
+package io.k8vent.it;
+
+import static io.k8vent.it.RealClusterSupport.k8ventClient;
+import static io.k8vent.it.RealClusterSupport.namespace;
+import static io.k8vent.it.RealClusterSupport.startDaemon;
+import static io.k8vent.it.RealClusterSupport.waitFor;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.k8vent.Daemon;
+import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.testing.KubeApiServer;
+import io.k8vent.testing.TestSettings;
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.watch.WatchStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** What a webhook receives equals, as a JSON tree, what the real API server serves for that pod. */
+class FidelityIT {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  static Pod realisticPod(String namespace, String name) {
+    return new PodBuilder()
+        .withNewMetadata().withNamespace(namespace).withName(name).addToLabels("app", "web")
+        .addToAnnotations("example.com/note", "kept").endMetadata()
+        .withNewSpec()
+        .addNewVolume().withName("cache").withNewEmptyDir().endEmptyDir().endVolume()
+        .addNewContainer().withName("web").withImage("registry.example.com/shop/web:1.4.2")
+        .withNewResources()
+        .addToLimits("cpu", new Quantity("0.1")).addToLimits("memory", new Quantity("1Gi"))
+        .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("256Mi"))
+        .endResources()
+        .addNewVolumeMount().withName("cache").withMountPath("/cache").endVolumeMount()
+        .endContainer().endSpec().build();
+  }
+
+  @Test
+  void webhookGetsThePodExactlyAsTheApiServerAndKubectlServeIt() throws Exception {
+    KubeApiServer cluster = KubeApiServer.shared();
+    try (KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver hook = new WebhookReceiver();
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+      String ns = namespace(admin, "fidelity");
+      Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), new WatchStatus(),
+          new DeliveryObserver() {});
+      try {
+        admin.pods().inNamespace(ns).resource(realisticPod(ns, "web")).create();
+        waitFor(hook, ns + "/web", "ADDED");
+        Pod current = admin.pods().inNamespace(ns).withName("web").get();
+        current.getStatus().setPhase("Running");
+        current.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready").withStatus("True")
+            .withLastTransitionTime("2026-11-25T10:00:00Z").build()));
+        admin.pods().inNamespace(ns).resource(current).updateStatus();
+        List<Request> received = waitFor(hook, ns + "/web", "MODIFIED");
+
+        JsonNode delivered = received.get(received.size() - 1).json().get("pod");
+        String served = cluster.apiServer().get("/api/v1/namespaces/" + ns + "/pods/web");
+        JsonNode expected = MAPPER.readTree(served);
+        assertThat(expected.has("kind")).as("a GET of one pod carries kind and apiVersion").isTrue();
+        assertThat(delivered.at("/metadata/resourceVersion")).isEqualTo(expected.at("/metadata/resourceVersion"));
+        assertThat(delivered).isEqualTo(expected);
+        assertThat(delivered.at("/status/conditions/0").has("lastProbeTime"))
+            .as("the server sends lastProbeTime: null and k8vent keeps it").isTrue();
+        assertThat(delivered.at("/spec/containers/0/resources/limits/cpu").asText()).isEqualTo("100m");
+        assertThat(delivered.at("/spec/volumes/0/emptyDir").isObject()).isTrue();
+        assertThat(delivered.at("/metadata/managedFields").isArray()).isTrue();
+
+        Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", cluster.adminKubeconfig().toString(),
+            "get", "pod", "web", "-n", ns, "-o", "json", "--show-managed-fields").redirectErrorStream(true).start();
+        String kubectlJson = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(kubectl.exitValue()).as(kubectlJson).isZero();
+        assertThat(delivered).isEqualTo(MAPPER.readTree(kubectlJson));
+      } finally {
+        daemon.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.k8vent.it;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.k8vent.Daemon;
+import io.k8vent.config.Settings;
+import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.testing.KubeApiServer;
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.watch.PodSource;
+import io.k8vent.watch.WatchStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** What the real-API-server tests share: namespaces, k8vent's own client, waiting for deliveries. */
+final class RealClusterSupport {
+  private RealClusterSupport() {}
+
+  static String namespace(KubernetesClient admin, String prefix) {
+    String name = prefix + "-" + Long.toString(System.nanoTime(), 36);
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    return name;
+  }
+
+  /** A client configured as k8vent's own (see PodSource.serialization()). */
+  static KubernetesClient k8ventClient(String url, String token) {
+    return new KubernetesClientBuilder().withConfig(KubeApiServer.config(url, token))
+        .withKubernetesSerialization(PodSource.serialization()).build();
+  }
+
+  static Daemon startDaemon(Settings settings, KubernetesClient client, Map<String, String> env, WatchStatus status,
+      DeliveryObserver observer) throws Exception {
+    Daemon daemon = new Daemon(settings, client, env, status, observer);
+    daemon.start().get(60, TimeUnit.SECONDS);
+    return daemon;
+  }
+
+  static List<Request> waitFor(WebhookReceiver receiver, String podName, String event) {
+    await("%s of %s".formatted(event, podName)).atMost(Duration.ofSeconds(60)).until(() -> receiver.requests().stream()
+        .anyMatch(r -> r.podName().equals(podName) && event.equals(r.event())));
+    return receiver.requests().stream().filter(r -> r.podName().equals(podName)).toList();
+  }
+}
