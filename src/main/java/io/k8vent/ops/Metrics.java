@@ -38,8 +38,11 @@ public final class Metrics implements DeliveryObserver {
       .help("Time from receiving a pod event to the webhook's 2xx answer").labelNames("webhook")
       .classicOnly().classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
       .register(registry);
-  private final Counter watchRestarts = Counter.builder().name("k8vent_watch_restarts_total")
-      .help("Times the pod list or watch failed and was started again").register(registry);
+  private final Counter relists = Counter.builder().name("k8vent_watch_relists_total")
+      .help("Times the pod watch listed again to resume (expired resourceVersion, reconnect or error)")
+      .register(registry);
+  private final Counter watchErrors = Counter.builder().name("k8vent_watch_errors_total")
+      .help("Failed pod lists or watches; each is retried with backoff").register(registry);
 
   public Metrics() {
     JvmMetrics.builder().register(registry);
@@ -58,8 +61,13 @@ public final class Metrics implements DeliveryObserver {
       }
 
       @Override
-      protected void watchRestarted() {
-        watchRestarts.inc();
+      protected void relisted() {
+        relists.inc();
+      }
+
+      @Override
+      protected void watchError() {
+        watchErrors.inc();
       }
     };
   }

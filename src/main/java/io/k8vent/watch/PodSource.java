@@ -120,6 +120,14 @@ public final class PodSource implements AutoCloseable {
     }
 
     @Override
+    public void onBeforeList(String lastSyncResourceVersion) {
+      if (lastSyncResourceVersion != null) {
+        LOG.info("listing pods again to resume the watch (last resourceVersion {})", lastSyncResourceVersion);
+        status.relisted();
+      }
+    }
+
+    @Override
     public void onList(String resourceVersion, boolean remainedEmpty) {
       status.listed();
     }

@@ -44,11 +44,14 @@ public class WatchStatus {
     } else {
       LOG.debug(reason);
     }
-    watchRestarted();
+    watchError();
   }
 
-  /** Hook for metrics; called whenever the informer has to list or watch again after a failure. */
-  protected void watchRestarted() {}
+  /** Hook for metrics; called for each failed list or watch (each is retried with backoff). */
+  protected void watchError() {}
+
+  /** Hook for metrics; called when the watch lists again (expired resourceVersion, reconnect or error). */
+  protected void relisted() {}
 
   /** Hook for metrics; called for each pod event the watch delivers. */
   protected void eventReceived(PodEvent.Type type) {}

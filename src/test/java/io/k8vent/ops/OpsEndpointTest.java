@@ -82,7 +82,8 @@ class OpsEndpointTest {
     assertThat(PromParse.value(m, "k8vent_delivery_latency_seconds", Map.of("webhook", webhook))).isEqualTo(3);
     assertThat(m.path("k8vent_queue_depth").path("type").asText()).isEqualTo("GAUGE");
     assertThat(m.has("jvm_memory_used_bytes")).isTrue();
-    assertThat(m.has("k8vent_watch_restarts_total")).isTrue();
+    assertThat(m.has("k8vent_watch_relists_total")).isTrue();
+    assertThat(m.has("k8vent_watch_errors_total")).isTrue();
   }
 
   @Test
