@@ -1,0 +1,155 @@
+package io.k8vent.it;
+
+import static io.k8vent.it.RealClusterSupport.k8ventClient;
+import static io.k8vent.it.RealClusterSupport.namespace;
+import static io.k8vent.it.RealClusterSupport.waitFor;
+import static io.k8vent.testing.Pods.k8vent;
+import static io.k8vent.testing.Pods.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.k8vent.Daemon;
+import io.k8vent.DaemonRunner;
+import io.k8vent.config.LeaderElectionSettings;
+import io.k8vent.config.Settings;
+import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.testing.KubeApiServer;
+import io.k8vent.testing.TestSettings;
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.watch.WatchStatus;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
+
+/** End-to-end behaviour on a real API server: routing and signatures, a restart, leader election. */
+class RealClusterIT {
+  private static final Map<String, String> ENV = Map.of("ATOMIST_ENVIRONMENT", "production", "HOSTNAME", "k8vent-1",
+      "SLACK_TOKEN", "xoxb-secret");
+
+  @Test
+  void annotationRoutingEnvironmentAndSignaturesEndToEnd() throws Exception {
+    KubeApiServer cluster = KubeApiServer.shared();
+    try (KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver global = new WebhookReceiver();
+        WebhookReceiver team = new WebhookReceiver();
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+      String ns = namespace(admin, "routing");
+      Settings settings = TestSettings.withSecret(TestSettings.forUrls(global.url()), "it-secret");
+      Daemon daemon = RealClusterSupport.startDaemon(settings, client, ENV, new WatchStatus(), new DeliveryObserver() {});
+      try {
+        String annotation = "{\"webhooks\":[\"" + team.url("/teams/T1") + "\"],\"environment\":\"qa\"}";
+        admin.pods().inNamespace(ns).resource(pod(ns, "routed", k8vent(annotation))).create();
+        admin.pods().inNamespace(ns).resource(pod(ns, "plain")).create();
+        admin.pods().inNamespace(ns).resource(pod(ns, "bad", k8vent("{\"webhooks\":[]}"))).create();
+        admin.pods().inNamespace(ns).withName("routed").delete();
+
+        List<Request> routed = waitFor(team, ns + "/routed", "DELETED");
+        Request plain = waitFor(global, ns + "/plain", "ADDED").get(0);
+        waitFor(global, ns + "/bad", "ADDED");
+
+        assertThat(routed.get(0).event()).isEqualTo("ADDED");
+        assertThat(routed.get(routed.size() - 1).event()).isEqualTo("DELETED");
+        assertThat(routed.subList(1, routed.size() - 1)).as("a graceful delete first sets deletionTimestamp")
+            .allSatisfy(r -> assertThat(r.json().at("/pod/metadata/deletionTimestamp").isTextual()).isTrue());
+        assertThat(routed).allSatisfy(r -> {
+          assertThat(r.json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("qa");
+          assertThat(r.header("X-K8vent-Signature-256")).isEqualTo("sha256=" + hmac("HmacSHA256", r.body()));
+          assertThat(r.header("X-Atomist-Signature")).isEqualTo("sha1=" + hmac("HmacSHA1", r.body()));
+        });
+        assertThat(plain.json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("production");
+        assertThat(plain.json().get("env").has("SLACK_TOKEN")).isFalse();
+        assertThat(global.requests()).extracting(Request::podName).doesNotContain(ns + "/routed");
+      } finally {
+        daemon.close();
+      }
+    }
+  }
+
+  @Test
+  void reconnectsByItselfAfterAnApiServerRestartAndLosesNoChange() throws Exception {
+    try (KubeApiServer cluster = KubeApiServer.start();
+        KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver hook = new WebhookReceiver();
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+      String ns = namespace(admin, "restart");
+      admin.pods().inNamespace(ns).resource(pod(ns, "steady")).create();
+      Daemon daemon = RealClusterSupport.startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(),
+          new WatchStatus(), new DeliveryObserver() {});
+      try {
+        waitFor(hook, ns + "/steady", "ADDED");
+        cluster.apiServer().restart();
+        admin.pods().inNamespace(ns).resource(pod(ns, "after-restart")).create();
+        admin.pods().inNamespace(ns).withName("steady").edit(p -> {
+          p.getMetadata().getLabels().put("touched", "yes");
+          return p;
+        });
+        waitFor(hook, ns + "/after-restart", "ADDED");
+        List<Request> steady = waitFor(hook, ns + "/steady", "MODIFIED");
+        assertThat(steady).extracting(Request::event).containsExactly("ADDED", "MODIFIED");
+        await().atMost(Duration.ofSeconds(30)).until(() -> daemon.readinessProblem() == null);
+      } finally {
+        daemon.close();
+      }
+    }
+  }
+
+  @Test
+  void withLeaderElectionExactlyOneReplicaSendsAndTheStandbyTakesOver() throws Exception {
+    KubeApiServer cluster = KubeApiServer.shared();
+    try (KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver first = new WebhookReceiver();
+        WebhookReceiver second = new WebhookReceiver();
+        KubernetesClient clientA = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN);
+        KubernetesClient clientB = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+      String ns = namespace(admin, "ha");
+      admin.pods().inNamespace(ns).resource(pod(ns, "existing")).create();
+      DaemonRunner a = replica(first, clientA, ns, "replica-a");
+      DaemonRunner b = replica(second, clientB, ns, "replica-b");
+      a.start();
+      await().atMost(Duration.ofSeconds(30)).until(a::leading);
+      b.start();
+      waitFor(first, ns + "/existing", "ADDED");
+      admin.pods().inNamespace(ns).resource(pod(ns, "while-a-leads")).create();
+      waitFor(first, ns + "/while-a-leads", "ADDED");
+      assertThat(b.leading()).isFalse();
+      assertThat(b.readinessProblem()).as("a standby is ready").isNull();
+      assertThat(second.requests()).as("the standby sends nothing").isEmpty();
+
+      long stoppedAt = System.nanoTime();
+      a.stop();
+      await().atMost(Duration.ofSeconds(30)).until(b::leading);
+      long takeoverMillis = (System.nanoTime() - stoppedAt) / 1_000_000;
+      admin.pods().inNamespace(ns).resource(pod(ns, "after-takeover")).create();
+      waitFor(second, ns + "/after-takeover", "ADDED");
+      waitFor(second, ns + "/while-a-leads", "ADDED");
+      assertThat(takeoverMillis).as("the Lease is released on a clean stop, so the standby takes over "
+          + "well within the lease duration").isLessThan(15_000);
+      assertThat(second.requests()).extracting(Request::podName)
+          .as("the new leader sends every existing pod once, then changes")
+          .contains(ns + "/existing", ns + "/while-a-leads", ns + "/after-takeover");
+      b.stop();
+    }
+  }
+
+  private static DaemonRunner replica(WebhookReceiver hook, KubernetesClient client, String ns, String identity) {
+    Settings base = TestSettings.forUrls(hook.url());
+    Settings settings = new Settings(base.webhooks(), null, List.of(ns), null, null, base.envFilter(),
+        base.annotationPolicy(), base.retryPolicy(), base.maxInFlight(), base.connectTimeout(), base.requestTimeout(),
+        null, base.shutdownTimeout(), 0, new LeaderElectionSettings(ns, "k8vent", identity, Duration.ofSeconds(6)));
+    return new DaemonRunner(() -> new Daemon(settings, client, Map.of(), new WatchStatus(), new DeliveryObserver() {}),
+        client, settings.leaderElection());
+  }
+
+  private static String hmac(String algorithm, byte[] body) throws Exception {
+    Mac mac = Mac.getInstance(algorithm);
+    mac.init(new SecretKeySpec("it-secret".getBytes(StandardCharsets.UTF_8), algorithm));
+    return HexFormat.of().formatHex(mac.doFinal(body));
+  }
+}
