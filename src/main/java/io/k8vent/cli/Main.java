@@ -26,6 +26,9 @@ public final class Main {
   static CommandLine commandLine(Map<String, String> env) {
     Env environment = new Env(env);
     CommandLine cli = new CommandLine(new RunCommand(environment));
+    cli.addSubcommand(new DemoCommand(environment));
+    cli.addSubcommand(new SinkCommand(environment));
+    cli.addSubcommand(new LinkImageCommand(environment));
     cli.addSubcommand(new VersionCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();

@@ -7,7 +7,6 @@ import io.k8vent.config.LeaderElectionSettings;
 import io.k8vent.ops.Metrics;
 import io.k8vent.ops.OpsServer;
 import io.k8vent.config.ConfigException;
-import io.k8vent.config.Durations;
 import io.k8vent.config.Settings;
 import io.k8vent.config.WebhookAllowPattern;
 import io.k8vent.config.WebhookUrl;
@@ -33,7 +32,11 @@ import picocli.CommandLine.Option;
     description = {
         "Watches every pod in a Kubernetes cluster and POSTs each change as JSON to webhooks.",
         "Every option can also be set by the environment variable shown; the option wins."},
-    footer = {"", "Commands other than the daemon: k8vent version"})
+    footer = {"", "Other commands (k8vent COMMAND --help for their options):",
+        "  demo        run k8vent against an in-memory Kubernetes API and a local sink, no cluster needed",
+        "  sink        a local webhook receiver that prints and checks what arrives",
+        "  link-image  tell Atomist which commit an image was built from (for CI)",
+        "  version     print version, git commit and Java version"})
 final class RunCommand implements Callable<Integer> {
   private final Env env;
 
@@ -221,12 +224,12 @@ final class RunCommand implements Callable<Integer> {
             nonEmpty(env.listOr(envExcludes, "K8VENT_ENV_EXCLUDE"))),
         new AnnotationPolicy(policyMode, patterns),
         retry,
-        positiveInt(env.or(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"), "--max-in-flight"),
+        Values.positiveInt(env.or(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"), "--max-in-flight"),
         duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
         duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
         caFile,
         duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"),
-        port(env.or(opsPort, "K8VENT_OPS_PORT", "8080")),
+        Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), "--ops-port", "to turn it off"),
         leaderElection());
   }
 
@@ -258,39 +261,11 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private static int port(String value) {
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n >= 0 && n <= 65535) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below with the option's name
-    }
-    throw new ConfigException("invalid --ops-port \"" + value + "\"; use a port number from 1 to 65535, or 0 to turn it off");
-  }
-
   private static List<String> nonEmpty(List<String> items) {
     return items.stream().filter(s -> !s.isEmpty()).toList();
   }
 
   private Duration duration(String flag, String variable, String fallback, String option) {
-    Duration d = Durations.parse(env.or(flag, variable, fallback), option);
-    if (d.isNegative() || d.isZero()) {
-      throw new ConfigException(option + " must be greater than zero");
-    }
-    return d;
-  }
-
-  private static int positiveInt(String value, String option) {
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n > 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below with the option's name
-    }
-    throw new ConfigException("invalid " + option + " \"" + value + "\"; it must be a whole number greater than zero");
+    return Values.positiveDuration(env.or(flag, variable, fallback), option);
   }
 }

@@ -1,0 +1,69 @@
+package io.k8vent.cli;
+
+import io.k8vent.config.ConfigException;
+import io.k8vent.demo.Demo;
+import io.k8vent.logging.LogSetup;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    versionProvider = RunCommand.VersionLines.class,
+    description = {
+        "Shows k8vent working with no cluster: starts an in-memory Kubernetes API (list and watch over HTTP), "
+            + "a local webhook sink and k8vent between them; creates pods, runs them, relabels, finishes and "
+            + "deletes some, and prints every delivery, a summary and the path of an example payload.",
+        "Every option can also be set by the environment variable shown; the option wins."})
+final class DemoCommand implements Callable<Integer> {
+  /** Held so the logging framework cannot forget the level set on it. */
+  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+
+  private final Env env;
+
+  @Spec
+  CommandSpec spec;
+
+  DemoCommand(Env env) {
+    this.env = env;
+  }
+
+  @Option(names = "--pods", paramLabel = "N",
+      description = "Pods to create (at most 100). Default: 5. Env: K8VENT_DEMO_PODS.")
+  String pods;
+
+  @Option(names = "--duration", paramLabel = "DURATION",
+      description = "How long the demo runs, e.g. 30s or 2m. Default: 30s. Env: K8VENT_DEMO_DURATION.")
+  String duration;
+
+  @Option(names = "--payload-file", paramLabel = "FILE",
+      description = "Write the example payload here. Default: a new file in the temporary directory. "
+          + "Env: K8VENT_DEMO_PAYLOAD_FILE.")
+  Path payloadFile;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL",
+      description = "k8vent's own log level (logs go to stderr). Default: warn. Env: K8VENT_LOG_LEVEL.")
+  String logLevel;
+
+  @Override
+  public Integer call() throws Exception {
+    LogSetup.configure("text", env.or(logLevel, "K8VENT_LOG_LEVEL", "warn"));
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
+    int n = Values.positiveInt(env.or(pods, "K8VENT_DEMO_PODS", "5"), "--pods");
+    if (n > 100) {
+      throw new ConfigException("invalid --pods \"" + n + "\"; the demo creates at most 100 pods");
+    }
+    Path file = payloadFile != null ? payloadFile
+        : env.or(null, "K8VENT_DEMO_PAYLOAD_FILE") == null ? null : Path.of(env.or(null, "K8VENT_DEMO_PAYLOAD_FILE"));
+    Demo.Options options = new Demo.Options(n,
+        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"), "--duration"), file);
+    CountDownLatch interrupted = new CountDownLatch(1);
+    Signals.onTermination(interrupted::countDown);
+    return new Demo(options, env.all(), spec.commandLine().getOut(), interrupted).run();
+  }
+}

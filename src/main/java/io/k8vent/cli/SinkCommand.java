@@ -1,0 +1,124 @@
+package io.k8vent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.k8vent.config.ConfigException;
+import io.k8vent.sink.Sink;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sink", mixinStandardHelpOptions = true, sortOptions = false,
+    versionProvider = RunCommand.VersionLines.class,
+    description = {
+        "A local webhook receiver: prints every request k8vent (or link-image) sends, checks signatures "
+            + "when given the secret, and can answer with errors to try retries by hand. Ctrl-C stops it.",
+        "Every option can also be set by the environment variable shown; the option wins."})
+final class SinkCommand implements Callable<Integer> {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final Env env;
+
+  @Spec
+  CommandSpec spec;
+
+  SinkCommand(Env env) {
+    this.env = env;
+  }
+
+  @Option(names = "--port", paramLabel = "PORT",
+      description = "Port to listen on; 0 picks a free one. Default: 8080. Env: K8VENT_SINK_PORT.")
+  String port;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS",
+      description = "Address to listen on; 0.0.0.0 accepts other machines. Default: 127.0.0.1. Env: K8VENT_SINK_BIND.")
+  String bind;
+
+  @Option(names = "--secret", paramLabel = "SECRET",
+      description = "Check X-Atomist-Signature and X-K8vent-Signature-256 with this secret and say per request "
+          + "whether they are valid. Env: K8VENT_WEBHOOK_SECRET.")
+  String secret;
+
+  @Option(names = "--print", paramLabel = "summary|body",
+      description = "summary: one line per request; body: that line and the JSON body. Default: summary. "
+          + "Env: K8VENT_SINK_PRINT.")
+  String print;
+
+  @Option(names = "--fail", paramLabel = "STATUS",
+      description = "Answer this HTTP status (e.g. 503) instead of 200. Default: none. Env: K8VENT_SINK_FAIL.")
+  String fail;
+
+  @Option(names = "--fail-count", paramLabel = "N",
+      description = "With --fail, fail only the first N requests, then answer 200. Default: every request. "
+          + "Env: K8VENT_SINK_FAIL_COUNT.")
+  String failCount;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean bodies = switch (env.or(print, "K8VENT_SINK_PRINT", "summary").toLowerCase(Locale.ROOT)) {
+      case "summary" -> false;
+      case "body" -> true;
+      default -> throw new ConfigException("invalid --print \"" + env.or(print, "K8VENT_SINK_PRINT")
+          + "\"; use summary or body");
+    };
+    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "8080"), "--port", "to pick a free port");
+    String address = env.or(bind, "K8VENT_SINK_BIND", "127.0.0.1");
+    Sink.Failure failure = failure();
+    String key = env.or(secret, "K8VENT_WEBHOOK_SECRET");
+    PrintWriter out = spec.commandLine().getOut();
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (Sink sink = new Sink(new InetSocketAddress(address, listenPort), key, failure, r -> print(out, r, bodies))) {
+      out.println("k8vent sink listening on " + sink.url("/") + " (any path); signatures "
+          + (key == null ? "not checked: no --secret" : "checked") + (failure.status() == 0 ? ""
+          : "; answering " + failure.status() + (failure.count() < 0 ? " to every request"
+              : " to the first " + failure.count() + " request(s)")) + ". Ctrl-C stops it.");
+      out.flush();
+      Signals.onTermination(stopped::countDown);
+      stopped.await();
+    }
+    out.println("k8vent sink stopped");
+    return 0;
+  }
+
+  private Sink.Failure failure() {
+    String status = env.or(fail, "K8VENT_SINK_FAIL");
+    if (status == null) {
+      if (env.or(failCount, "K8VENT_SINK_FAIL_COUNT") != null) {
+        throw new ConfigException("--fail-count needs --fail STATUS");
+      }
+      return Sink.Failure.NONE;
+    }
+    int code;
+    try {
+      code = Integer.parseInt(status.trim());
+    } catch (NumberFormatException e) {
+      code = -1;
+    }
+    if (code < 300 || code > 599) {
+      throw new ConfigException("invalid --fail \"" + status + "\"; use an HTTP error status from 300 to 599");
+    }
+    String count = env.or(failCount, "K8VENT_SINK_FAIL_COUNT");
+    return new Sink.Failure(code, count == null ? -1 : Values.positiveInt(count, "--fail-count"));
+  }
+
+  private static synchronized void print(PrintWriter out, Sink.Received request, boolean body) {
+    out.println(request.summary());
+    if (body) {
+      JsonNode json = request.json();
+      try {
+        out.println(json == null ? new String(request.body(), StandardCharsets.UTF_8)
+            : MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+      } catch (java.io.IOException e) {
+        out.println(new String(request.body(), StandardCharsets.UTF_8));
+      }
+    }
+    out.flush();
+  }
+}

@@ -1,0 +1,82 @@
+package io.k8vent.demo;
+
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+
+/**
+ * fabric8's mock Kubernetes API server in CRUD mode on loopback: real list and watch over HTTP,
+ * objects kept in memory. Not a cluster: no scheduler, no kubelet, no admission, no RBAC.
+ */
+public final class InMemoryApi implements AutoCloseable {
+  private final KubernetesMockServer server;
+  private final NamespacedKubernetesClient admin;
+
+  public InMemoryApi() {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    admin = server.createClient();
+  }
+
+  public KubernetesMockServer server() {
+    return server;
+  }
+
+  /** A client for making changes (k8vent connects with its own, through a kubeconfig). */
+  public NamespacedKubernetesClient admin() {
+    return admin;
+  }
+
+  public String url() {
+    return admin.getConfiguration().getMasterUrl();
+  }
+
+  /** Writes a kubeconfig for this server into {@code dir}, readable by its owner only. */
+  public Path writeKubeconfig(Path dir) {
+    String yaml = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: in-memory
+          cluster:
+            server: %s
+        contexts:
+        - name: in-memory
+          context:
+            cluster: in-memory
+            user: in-memory
+            namespace: default
+        current-context: in-memory
+        users:
+        - name: in-memory
+          user:
+            token: in-memory-token
+        """.formatted(url());
+    try {
+      Path file = dir.resolve("kubeconfig");
+      Files.writeString(file, yaml);
+      if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      }
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+    server.destroy();
+  }
+}

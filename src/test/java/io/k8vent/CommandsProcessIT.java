@@ -1,0 +1,113 @@
+package io.k8vent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.k8vent.testing.Hmac;
+import io.k8vent.testing.K8ventProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** demo, sink and version run from the built jar, as a newcomer runs them. */
+class CommandsProcessIT {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void demoShowsEveryKindOfDeliveryAndWritesAnExamplePayload() throws Exception {
+    Path payload = dir.resolve("example.json");
+    try (K8ventProcess demo = K8ventProcess.start(Map.of(), "demo", "--duration", "8s", "--pods", "3",
+        "--payload-file", payload.toString())) {
+      assertThat(demo.waitFor(90)).as(demo.stdout() + demo.stderr()).isZero();
+      String out = demo.stdout();
+
+      assertThat(out).contains("in-memory API, not a cluster");
+      for (String event : List.of("ADDED", "MODIFIED", "DELETED")) {
+        assertThat(out).containsPattern("-> " + event + " +k8vent-demo/demo-\\d .* HTTP 2\\d\\d ");
+      }
+      assertThat(out).containsPattern("-> DELETED +k8vent-demo/demo-1 +Deleted ");
+      assertThat(out.lines().filter(l -> l.contains("-> ")))
+          .hasSizeGreaterThanOrEqualTo(3 + 3 + 1 + 2 + 2)
+          .allMatch(l -> l.contains(" HTTP 200 "), "every delivery answered 200");
+      Matcher summary = Pattern.compile("summary: (\\d+) deliveries .*; (\\d+) answered 2xx, 0 failed").matcher(out);
+      assertThat(summary.find()).as(out).isTrue();
+      assertThat(summary.group(1)).isEqualTo(summary.group(2));
+      assertThat(out).contains("with a valid signature").contains(payload.toAbsolutePath().toString());
+      assertThat(out + demo.stderr()).doesNotContain("MockWebServer").doesNotContain("Exception");
+    }
+    JsonNode example = MAPPER.readTree(payload.toFile());
+    assertThat(example.fieldNames()).toIterable().containsExactly("pod", "env");
+    assertThat(example.at("/pod/kind").asText()).isEqualTo("Pod");
+    assertThat(example.at("/pod/status/phase").asText()).isEqualTo("Running");
+    assertThat(example.at("/pod/metadata/namespace").asText()).isEqualTo("k8vent-demo");
+    assertThat(example.get("env").isObject()).isTrue();
+  }
+
+  @Test
+  void sinkChecksSignaturesAndStopsCleanly() throws Exception {
+    try (K8ventProcess sink = K8ventProcess.start(Map.of("K8VENT_WEBHOOK_SECRET", "s3cret"),
+        "sink", "--port", "0", "--fail", "503", "--fail-count", "1")) {
+      Pattern listening = Pattern.compile("listening on (http://127\\.0\\.0\\.1:\\d+/)");
+      await().atMost(Duration.ofSeconds(30)).until(() -> listening.matcher(sink.stdout()).find());
+      Matcher m = listening.matcher(sink.stdout());
+      assertThat(m.find()).isTrue();
+      URI hook = URI.create(m.group(1) + "hook");
+      byte[] body = "{\"pod\":{\"metadata\":{\"namespace\":\"ns\",\"name\":\"p\"},\"status\":{\"phase\":\"Running\"}}}"
+          .getBytes(StandardCharsets.UTF_8);
+
+      assertThat(post(hook, body, Hmac.sha256("s3cret", body))).isEqualTo(503);
+      assertThat(post(hook, body, Hmac.sha256("s3cret", body))).isEqualTo(200);
+      assertThat(post(hook, body, Hmac.sha256("wrong", body))).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(10)).until(() -> sink.stdout().lines().filter(l -> l.contains("#")).count() == 3);
+
+      List<String> lines = sink.stdout().lines().filter(l -> l.contains(" #")).toList();
+      assertThat(lines.get(0)).contains("ns/p Running").contains("signature valid").endsWith("-> 503");
+      assertThat(lines.get(1)).contains("signature valid").endsWith("-> 200");
+      assertThat(lines.get(2)).contains("signature INVALID").endsWith("-> 200");
+      assertThat(sink.stdout()).doesNotContain("s3cret");
+      sink.terminate();
+      assertThat(sink.waitFor(30)).isZero();
+    }
+  }
+
+  @Test
+  void versionNamesTheCommitTheJarWasBuiltFrom() throws Exception {
+    try (K8ventProcess version = K8ventProcess.start(Map.of(), "version")) {
+      assertThat(version.waitFor(30)).isZero();
+      String expected = Files.isDirectory(Path.of(".git")) ? gitHead() : "unknown";
+      assertThat(version.stdout()).startsWith("k8vent ").contains("commit " + expected).contains("java 17");
+    }
+  }
+
+  private static String gitHead() throws Exception {
+    Process git = new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD").redirectErrorStream(true).start();
+    String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(git.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(git.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  private static int post(URI url, byte[] body, String sha256) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(url)
+        .header("X-K8vent-Event", "MODIFIED").header("X-K8vent-Signature-256", sha256)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+}

@@ -1,0 +1,94 @@
+package io.k8vent.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k8vent.testing.Hmac;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The sink's verdicts and injected failures, over real HTTP on loopback. */
+class SinkTest {
+  private static final String BODY = "{\"pod\":{\"metadata\":{\"namespace\":\"shop\",\"name\":\"web-1\"},"
+      + "\"status\":{\"phase\":\"Running\"}},\"env\":{}}";
+
+  private final List<Sink.Received> received = new CopyOnWriteArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private Sink sink(String secret, Sink.Failure failure) {
+    return new Sink(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), secret, failure, received::add);
+  }
+
+  private HttpResponse<String> post(Sink sink, String body, String sha1, String sha256) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(sink.url("/hook"))
+        .header("X-K8vent-Event", "MODIFIED")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (sha1 != null) {
+      request.header("X-Atomist-Signature", sha1);
+    }
+    if (sha256 != null) {
+      request.header("X-K8vent-Signature-256", sha256);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void saysWhetherEachSignatureIsValid() throws Exception {
+    byte[] bytes = BODY.getBytes(StandardCharsets.UTF_8);
+    String sha1 = Hmac.sha1("s3cret", bytes);
+    String sha256 = Hmac.sha256("s3cret", bytes);
+    try (Sink sink = sink("s3cret", Sink.Failure.NONE)) {
+      assertThat(post(sink, BODY, sha1, sha256).statusCode()).isEqualTo(200);
+      post(sink, BODY.replace("Running", "Failed"), sha1, sha256);
+      post(sink, BODY, sha1, Hmac.sha256("other", bytes));
+      post(sink, BODY, null, null);
+    }
+
+    assertThat(received).extracting(Sink.Received::signature).containsExactly(
+        Sink.Signature.VALID, Sink.Signature.INVALID, Sink.Signature.INVALID, Sink.Signature.MISSING);
+    assertThat(received.get(0).summary())
+        .contains("POST /hook MODIFIED shop/web-1 Running").contains("signature valid").endsWith("-> 200");
+    assertThat(received.get(1).summary()).contains("shop/web-1 Failed").contains("signature INVALID");
+  }
+
+  @Test
+  void withoutASecretItSaysSignaturesAreNotChecked() throws Exception {
+    try (Sink sink = sink(null, Sink.Failure.NONE)) {
+      post(sink, BODY, "sha1=00", null);
+    }
+
+    assertThat(received).singleElement().satisfies(r -> {
+      assertThat(r.signature()).isEqualTo(Sink.Signature.NOT_CHECKED);
+      assertThat(r.summary()).contains("not checked");
+    });
+  }
+
+  @Test
+  void failsTheFirstRequestsWhenToldTo() throws Exception {
+    try (Sink sink = sink(null, new Sink.Failure(503, 2))) {
+      assertThat(post(sink, BODY, null, null).statusCode()).isEqualTo(503);
+      assertThat(post(sink, BODY, null, null).statusCode()).isEqualTo(503);
+      HttpResponse<String> third = post(sink, BODY, null, null);
+      assertThat(third.statusCode()).isEqualTo(200);
+      assertThat(third.body()).contains("correlation_id");
+    }
+
+    assertThat(received).extracting(Sink.Received::status).containsExactly(503, 503, 200);
+  }
+
+  @Test
+  void summarisesLinkImageRequests() throws Exception {
+    try (Sink sink = sink(null, Sink.Failure.NONE)) {
+      post(sink, "{\"git\":{\"owner\":\"o\",\"repo\":\"r\",\"sha\":\"abcdef0\"},\"docker\":{\"image\":\"o/i:1\"},"
+          + "\"type\":\"link-image\"}", null, null);
+    }
+
+    assertThat(received.get(0).summary()).contains("link-image o/i:1 <- o/r@abcdef0");
+  }
+}
