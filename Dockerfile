@@ -4,7 +4,7 @@
 # shell and no package manager, as a non-root numeric user. Needs BuildKit (the default
 # builder since Docker 23, and docker buildx) for the cache mount and $BUILDPLATFORM.
 #
-#   docker build -t atomist/k8vent:0.1.0 .
+#   docker build --build-arg K8VENT_COMMIT=$(git rev-parse --short=12 HEAD) -t atomist/k8vent:0.1.0 .
 
 # Build: the jar is platform-independent, so this stage runs natively even when
 # building images for other architectures.
@@ -12,7 +12,10 @@ FROM --platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY src ./src
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
+# The build context has no .git (see .dockerignore), so the commit that `k8vent version`
+# prints comes from a build argument: docker build --build-arg K8VENT_COMMIT=$(git rev-parse --short=12 HEAD) .
+ARG K8VENT_COMMIT=unknown
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package -Dgit.commit.id.abbrev=${K8VENT_COMMIT}
 
 # Runtime: only the modules the jar needs. The list is what
 # `jdeps --ignore-missing-deps --multi-release 17 --print-module-deps target/k8vent.jar`
