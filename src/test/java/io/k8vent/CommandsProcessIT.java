@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.K8ventProcess;
+import io.k8vent.testing.KubeApiServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,33 +33,53 @@ class CommandsProcessIT {
   Path dir;
 
   @Test
-  void demoShowsEveryKindOfDeliveryAndWritesAnExamplePayload() throws Exception {
-    Path payload = dir.resolve("example.json");
-    try (K8ventProcess demo = K8ventProcess.start(Map.of(), "demo", "--duration", "8s", "--pods", "3",
-        "--payload-file", payload.toString())) {
-      assertThat(demo.waitFor(90)).as(demo.stdout() + demo.stderr()).isZero();
-      String out = demo.stdout();
+  void demoOnTheInMemoryApiShowsEveryKindOfDeliveryAndWritesAnExamplePayload() throws Exception {
+    String out = demo("--in-memory");
 
-      assertThat(out).contains("in-memory API, not a cluster");
-      for (String event : List.of("ADDED", "MODIFIED", "DELETED")) {
-        assertThat(out).containsPattern("-> " + event + " +k8vent-demo/demo-\\d .* HTTP 2\\d\\d ");
-      }
-      assertThat(out).containsPattern("-> DELETED +k8vent-demo/demo-1 +Deleted ");
-      assertThat(out.lines().filter(l -> l.contains("-> ")))
-          .hasSizeGreaterThanOrEqualTo(3 + 3 + 1 + 2 + 2)
-          .allMatch(l -> l.contains(" HTTP 200 "), "every delivery answered 200");
-      Matcher summary = Pattern.compile("summary: (\\d+) deliveries .*; (\\d+) answered 2xx, 0 failed").matcher(out);
-      assertThat(summary.find()).as(out).isTrue();
-      assertThat(summary.group(1)).isEqualTo(summary.group(2));
-      assertThat(out).contains("with a valid signature").contains(payload.toAbsolutePath().toString());
+    assertThat(out).contains("in-memory API, not a cluster");
+  }
+
+  @Test
+  void demoRunsOnARealApiServerFromTheBuiltBinaries() throws Exception {
+    String out = demo("--kube-binaries", KubeApiServer.binaries().toString());
+
+    assertThat(out).containsPattern("real kube-apiserver v1\\.\\d+\\.\\d+ and etcd");
+  }
+
+  /** Runs the demo from the jar for a few seconds, checks what every demo shows, returns its output. */
+  private String demo(String... apiChoice) throws Exception {
+    Path payload = dir.resolve("example.json");
+    List<String> args = new ArrayList<>(List.of("demo", "--duration", "8s", "--pods", "3",
+        "--payload-file", payload.toString()));
+    args.addAll(List.of(apiChoice));
+    String out;
+    try (K8ventProcess demo = K8ventProcess.start(Map.of(), args.toArray(String[]::new))) {
+      assertThat(demo.waitFor(120)).as(demo.stdout() + demo.stderr()).isZero();
+      out = demo.stdout();
       assertThat(out + demo.stderr()).doesNotContain("MockWebServer").doesNotContain("Exception");
     }
+    for (String event : List.of("ADDED", "MODIFIED", "DELETED")) {
+      assertThat(out).containsPattern("-> " + event + " +k8vent-demo/demo-\\d .* HTTP 2\\d\\d ");
+    }
+    assertThat(out).containsPattern("-> DELETED +k8vent-demo/demo-1 +Deleted ");
+    assertThat(out.lines().filter(l -> l.contains("-> ")))
+        .hasSizeGreaterThanOrEqualTo(3 + 3 + 1 + 2 + 2)
+        .allMatch(l -> l.contains(" HTTP 200 "), "every delivery answered 200");
+    Matcher summary = Pattern.compile("summary: (\\d+) deliveries .*; (\\d+) answered 2xx, 0 failed").matcher(out);
+    assertThat(summary.find()).as(out).isTrue();
+    assertThat(summary.group(1)).isEqualTo(summary.group(2));
+    Matcher signed = Pattern.compile("sink: (\\d+) requests received, (\\d+) with a valid signature").matcher(out);
+    assertThat(signed.find()).as(out).isTrue();
+    assertThat(signed.group(2)).isEqualTo(signed.group(1)).isEqualTo(summary.group(1));
+    assertThat(out).contains(payload.toAbsolutePath().toString());
+
     JsonNode example = MAPPER.readTree(payload.toFile());
     assertThat(example.fieldNames()).toIterable().containsExactly("pod", "env");
     assertThat(example.at("/pod/kind").asText()).isEqualTo("Pod");
     assertThat(example.at("/pod/status/phase").asText()).isEqualTo("Running");
     assertThat(example.at("/pod/metadata/namespace").asText()).isEqualTo("k8vent-demo");
     assertThat(example.get("env").isObject()).isTrue();
+    return out;
   }
 
   @Test

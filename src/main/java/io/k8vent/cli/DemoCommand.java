@@ -2,7 +2,9 @@ package io.k8vent.cli;
 
 import io.k8vent.config.ConfigException;
 import io.k8vent.demo.Demo;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.logging.LogSetup;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -46,6 +48,16 @@ final class DemoCommand implements Callable<Integer> {
           + "Env: K8VENT_DEMO_PAYLOAD_FILE.")
   Path payloadFile;
 
+  @Option(names = "--kube-binaries", paramLabel = "DIR",
+      description = "Run a real etcd and kube-apiserver from the binaries in DIR instead of the in-memory API. "
+          + "Default: the newest ones scripts/kube-binaries built in ~/.cache/k8vent/kube/, if any. "
+          + "Env: K8VENT_DEMO_KUBE_BINARIES.")
+  Path kubeBinaries;
+
+  @Option(names = "--in-memory",
+      description = "Use the in-memory API even when kube-apiserver binaries are there. Default: false.")
+  boolean inMemory;
+
   @Option(names = "--log-level", paramLabel = "LEVEL",
       description = "k8vent's own log level (logs go to stderr). Default: warn. Env: K8VENT_LOG_LEVEL.")
   String logLevel;
@@ -61,9 +73,31 @@ final class DemoCommand implements Callable<Integer> {
     Path file = payloadFile != null ? payloadFile
         : env.or(null, "K8VENT_DEMO_PAYLOAD_FILE") == null ? null : Path.of(env.or(null, "K8VENT_DEMO_PAYLOAD_FILE"));
     Demo.Options options = new Demo.Options(n,
-        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"), "--duration"), file);
+        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"), "--duration"), file, binaries());
     CountDownLatch interrupted = new CountDownLatch(1);
     Signals.onTermination(interrupted::countDown);
     return new Demo(options, env.all(), spec.commandLine().getOut(), interrupted).run();
+  }
+
+  /** Where to run kube-apiserver and etcd from, or null for the in-memory API. */
+  private Path binaries() {
+    String given = kubeBinaries != null ? kubeBinaries.toString() : env.or(null, "K8VENT_DEMO_KUBE_BINARIES");
+    if (given != null && inMemory) {
+      throw new ConfigException("--in-memory and --kube-binaries exclude each other");
+    }
+    if (inMemory) {
+      return null;
+    }
+    if (given == null) {
+      return LocalKubeCluster.cachedBinaries().orElse(null);
+    }
+    Path dir = Path.of(given);
+    for (String binary : new String[] {"kube-apiserver", "etcd"}) {
+      if (!Files.isExecutable(dir.resolve(binary))) {
+        throw new ConfigException("invalid --kube-binaries \"" + given + "\": it has no executable " + binary
+            + "; scripts/kube-binaries builds both and prints their directory");
+      }
+    }
+    return dir;
   }
 }

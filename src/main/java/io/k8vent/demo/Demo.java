@@ -2,6 +2,7 @@ package io.k8vent.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -52,8 +53,12 @@ public final class Demo {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
       .withZone(ZoneId.systemDefault());
 
-  /** What to run: how many pods, for how long, where the example payload goes (null: a temp file). */
-  public record Options(int pods, Duration duration, Path payloadFile) {}
+  /**
+   * What to run: how many pods, for how long, where the example payload goes (null: a temp file),
+   * and the directory of kube-apiserver and etcd binaries to run a real API server from (null: the
+   * in-memory API).
+   */
+  public record Options(int pods, Duration duration, Path payloadFile, Path kubeBinaries) {}
 
   private final Options options;
   private final Map<String, String> processEnv;
@@ -74,15 +79,19 @@ public final class Demo {
 
   /** Runs the demo; returns 0 when every change was delivered, 1 otherwise. */
   public int run() throws Exception {
-    long start = System.nanoTime();
     String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     Path dir = Files.createTempDirectory("k8vent-demo");
-    try (InMemoryApi api = new InMemoryApi();
+    if (options.kubeBinaries() != null) {
+      print("starting etcd and kube-apiserver from " + options.kubeBinaries() + " (a few seconds)");
+    }
+    try (DemoApi api = options.kubeBinaries() == null ? new InMemoryApi() : new RealApi(options.kubeBinaries());
         Sink sink = new Sink(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), secret,
             Sink.Failure.NONE, this::received)) {
+      long start = System.nanoTime();
       URI hook = sink.url("/k8vent");
-      print("in-memory Kubernetes API at " + api.url() + " (fabric8's mock server: real list and watch over "
-          + "HTTP, but an in-memory API, not a cluster)");
+      print(api.describe());
+      api.admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
+          .build()).create();
       print("webhook sink at " + hook + " (checks each request's signature)");
       print("k8vent watches pods in all namespaces and POSTs each change to the sink; running for "
           + format(options.duration()) + ", Ctrl-C ends it early");
@@ -115,7 +124,7 @@ public final class Demo {
   }
 
   /** Pods go Pending, Running, one is relabelled, half finish and are deleted; steps spread over 70% of the run. */
-  private void script(InMemoryApi api, long start) throws InterruptedException {
+  private void script(DemoApi api, long start) throws InterruptedException {
     List<Step> steps = new ArrayList<>();
     int n = options.pods();
     for (int i = 1; i <= n; i++) {
@@ -150,7 +159,7 @@ public final class Demo {
 
   private record Step(String description, Runnable action) {}
 
-  private static PodResource pod(InMemoryApi api, int id) {
+  private static PodResource pod(DemoApi api, int id) {
     return api.admin().pods().inNamespace(NAMESPACE).withName(name(id));
   }
 
@@ -175,8 +184,7 @@ public final class Demo {
   private static Pod running(Pod pod) {
     String now = Instant.now().toString();
     int id = Integer.parseInt(pod.getMetadata().getName().substring("demo-".length()));
-    return new PodBuilder(pod).editSpec().withNodeName("demo-node").endSpec()
-        .editStatus().withPhase("Running").withHostIP("10.0.0.1").withPodIP("10.244.0." + (10 + id))
+    return new PodBuilder(pod).editStatus().withPhase("Running").withHostIP("10.0.0.1").withPodIP("10.244.0." + (10 + id))
         .withStartTime(now)
         .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime(now).endCondition()
         .addNewContainerStatus().withName("work").withImage("busybox:1.36").withReady(true).withRestartCount(0)

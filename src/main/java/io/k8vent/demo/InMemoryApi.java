@@ -17,7 +17,7 @@ import java.util.HashMap;
  * fabric8's mock Kubernetes API server in CRUD mode on loopback: real list and watch over HTTP,
  * objects kept in memory. Not a cluster: no scheduler, no kubelet, no admission, no RBAC.
  */
-public final class InMemoryApi implements AutoCloseable {
+public final class InMemoryApi implements DemoApi {
   private final KubernetesMockServer server;
   private final NamespacedKubernetesClient admin;
 
@@ -32,7 +32,14 @@ public final class InMemoryApi implements AutoCloseable {
     return server;
   }
 
+  @Override
+  public String describe() {
+    return "in-memory Kubernetes API at " + url() + " (fabric8's mock server: real list and watch over HTTP, "
+        + "but an in-memory API, not a cluster)";
+  }
+
   /** A client for making changes (k8vent connects with its own, through a kubeconfig). */
+  @Override
   public NamespacedKubernetesClient admin() {
     return admin;
   }
@@ -42,6 +49,7 @@ public final class InMemoryApi implements AutoCloseable {
   }
 
   /** Writes a kubeconfig for this server into {@code dir}, readable by its owner only. */
+  @Override
   public Path writeKubeconfig(Path dir) {
     String yaml = """
         apiVersion: v1

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
@@ -47,10 +48,10 @@ class FidelityIT {
 
   @Test
   void webhookGetsThePodExactlyAsTheApiServerAndKubectlServeIt() throws Exception {
-    KubeApiServer cluster = KubeApiServer.shared();
+    LocalKubeCluster cluster = KubeApiServer.shared();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver();
-        KubernetesClient client = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "fidelity");
       Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), new WatchStatus(),
           new DeliveryObserver() {});
@@ -65,7 +66,7 @@ class FidelityIT {
         List<Request> received = waitFor(hook, ns + "/web", "MODIFIED");
 
         JsonNode delivered = received.get(received.size() - 1).json().get("pod");
-        String served = cluster.apiServer().get("/api/v1/namespaces/" + ns + "/pods/web");
+        String served = KubeApiServer.get(cluster.apiServer(), "/api/v1/namespaces/" + ns + "/pods/web");
         JsonNode expected = MAPPER.readTree(served);
         assertThat(expected.has("kind")).as("a GET of one pod carries kind and apiVersion").isTrue();
         assertThat(delivered.at("/metadata/resourceVersion")).isEqualTo(expected.at("/metadata/resourceVersion"));

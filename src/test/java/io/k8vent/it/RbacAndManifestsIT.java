@@ -16,6 +16,7 @@ import io.k8vent.Daemon;
 import io.k8vent.DaemonRunner;
 import io.k8vent.config.Settings;
 import io.k8vent.ops.Metrics;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
 
 /** The kube/ manifests on a real API server, and k8vent running with exactly the rights they grant. */
 class RbacAndManifestsIT {
-  private static KubeApiServer cluster;
+  private static LocalKubeCluster cluster;
 
   @BeforeAll
   static void cluster() {
@@ -99,7 +100,7 @@ class RbacAndManifestsIT {
   @Test
   void theServiceAccountOfRbacYamlCanWatchPodsInAllNamespaces() throws Exception {
     installClusterWide();
-    String token = cluster.serviceAccountToken("k8vent", "k8vent");
+    String token = KubeApiServer.serviceAccountToken(cluster, "k8vent", "k8vent");
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver();
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), token)) {
@@ -124,7 +125,7 @@ class RbacAndManifestsIT {
     installClusterWide();
     String team = namespace(cluster.adminClient(), "team");
     assertThat(kubectl(null, "apply", "-n", team, "-f", "kube/namespaced/rbac.yaml").code()).isZero();
-    String token = cluster.serviceAccountToken(team, "k8vent");
+    String token = KubeApiServer.serviceAccountToken(cluster, team, "k8vent");
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
     logs.start();
     Logger watchLog = (Logger) LoggerFactory.getLogger(PodSource.class);

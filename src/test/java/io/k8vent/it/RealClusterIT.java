@@ -14,6 +14,7 @@ import io.k8vent.DaemonRunner;
 import io.k8vent.config.LeaderElectionSettings;
 import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestSettings;
@@ -32,11 +33,11 @@ class RealClusterIT {
 
   @Test
   void annotationRoutingEnvironmentAndSignaturesEndToEnd() throws Exception {
-    KubeApiServer cluster = KubeApiServer.shared();
+    LocalKubeCluster cluster = KubeApiServer.shared();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver global = new WebhookReceiver();
         WebhookReceiver team = new WebhookReceiver();
-        KubernetesClient client = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "routing");
       Settings settings = TestSettings.withSecret(TestSettings.forUrls(global.url()), "it-secret");
       Daemon daemon = RealClusterSupport.startDaemon(settings, client, ENV, new WatchStatus(), new DeliveryObserver() {});
@@ -71,10 +72,10 @@ class RealClusterIT {
 
   @Test
   void reconnectsByItselfAfterAnApiServerRestartAndLosesNoChange() throws Exception {
-    try (KubeApiServer cluster = KubeApiServer.start();
+    try (LocalKubeCluster cluster = KubeApiServer.start();
         KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver();
-        KubernetesClient client = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "restart");
       admin.pods().inNamespace(ns).resource(pod(ns, "steady")).create();
       Daemon daemon = RealClusterSupport.startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(),
@@ -99,12 +100,12 @@ class RealClusterIT {
 
   @Test
   void withLeaderElectionExactlyOneReplicaSendsAndTheStandbyTakesOver() throws Exception {
-    KubeApiServer cluster = KubeApiServer.shared();
+    LocalKubeCluster cluster = KubeApiServer.shared();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver first = new WebhookReceiver();
         WebhookReceiver second = new WebhookReceiver();
-        KubernetesClient clientA = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN);
-        KubernetesClient clientB = k8ventClient(cluster.apiServer().url(), KubeApiServer.ADMIN_TOKEN)) {
+        KubernetesClient clientA = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN);
+        KubernetesClient clientB = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "ha");
       admin.pods().inNamespace(ns).resource(pod(ns, "existing")).create();
       DaemonRunner a = replica(first, clientA, ns, "replica-a");

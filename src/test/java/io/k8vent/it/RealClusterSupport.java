@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.k8vent.Daemon;
 import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
-import io.k8vent.testing.KubeApiServer;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.watch.PodSource;
@@ -30,7 +30,7 @@ final class RealClusterSupport {
 
   /** A client configured as k8vent's own (see PodSource.serialization()). */
   static KubernetesClient k8ventClient(String url, String token) {
-    return new KubernetesClientBuilder().withConfig(KubeApiServer.config(url, token))
+    return new KubernetesClientBuilder().withConfig(LocalKubeCluster.config(url, token))
         .withKubernetesSerialization(PodSource.serialization()).build();
   }
 

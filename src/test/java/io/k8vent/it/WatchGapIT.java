@@ -12,8 +12,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.ops.Metrics;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.KubeApiServer;
-import io.k8vent.testing.KubeApiServer.ApiServer;
+import io.k8vent.demo.LocalKubeCluster.ApiServer;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * be sent again.
  */
 class WatchGapIT {
-  private KubeApiServer cluster;
+  private LocalKubeCluster cluster;
   private ApiServer watched;
   private ApiServer writer;
   private KubernetesClient admin;
@@ -72,7 +73,7 @@ class WatchGapIT {
     admin.pods().inNamespace(ns).resource(pod(ns, "deleted", k8vent(team))).create();
     admin.pods().inNamespace(ns).resource(pod(ns, "unchanged")).create();
     Metrics metrics = new Metrics();
-    try (KubernetesClient client = k8ventClient(watched.url(), KubeApiServer.ADMIN_TOKEN)) {
+    try (KubernetesClient client = k8ventClient(watched.url(), LocalKubeCluster.ADMIN_TOKEN)) {
       Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), metrics.watchStatus(), metrics);
       try {
         waitFor(hook, ns + "/changed", "ADDED");

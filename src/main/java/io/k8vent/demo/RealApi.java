@@ -1,0 +1,64 @@
+package io.k8vent.demo;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The demo on a real etcd and kube-apiserver started on loopback, removed with their data at the end. */
+final class RealApi implements DemoApi {
+  private final Path binaries;
+  private final Path dir;
+  private final LocalKubeCluster cluster;
+  private final KubernetesClient admin;
+
+  RealApi(Path binaries) {
+    this.binaries = binaries;
+    try {
+      this.dir = Files.createTempDirectory("k8vent-demo-kube");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    LocalKubeCluster started = new LocalKubeCluster(binaries, dir, List.of());
+    try {
+      started.addApiServer();
+    } catch (RuntimeException e) {
+      started.close();
+      throw e;
+    }
+    this.cluster = started;
+    this.admin = cluster.adminClient();
+  }
+
+  @Override
+  public String describe() {
+    return "real kube-apiserver " + admin.getKubernetesVersion().getGitVersion() + " and etcd at "
+        + cluster.apiServer().url() + " (from " + binaries + "; an API server alone: no scheduler or kubelet, "
+        + "so the demo writes pod status itself)";
+  }
+
+  @Override
+  public KubernetesClient admin() {
+    return admin;
+  }
+
+  @Override
+  public Path writeKubeconfig(Path ignored) {
+    return cluster.adminKubeconfig();
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+    cluster.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
