@@ -55,7 +55,8 @@ final class DemoCommand implements Callable<Integer> {
   Path kubeBinaries;
 
   @Option(names = "--in-memory",
-      description = "Use the in-memory API even when kube-apiserver binaries are there. Default: false.")
+      description = "Use the in-memory API even when kube-apiserver binaries are there. Default: false. "
+          + "Env: K8VENT_DEMO_IN_MEMORY=true.")
   boolean inMemory;
 
   @Option(names = "--log-level", paramLabel = "LEVEL",
@@ -82,10 +83,11 @@ final class DemoCommand implements Callable<Integer> {
   /** Where to run kube-apiserver and etcd from, or null for the in-memory API. */
   private Path binaries() {
     String given = kubeBinaries != null ? kubeBinaries.toString() : env.or(null, "K8VENT_DEMO_KUBE_BINARIES");
-    if (given != null && inMemory) {
+    boolean memory = inMemory || "true".equalsIgnoreCase(env.or(null, "K8VENT_DEMO_IN_MEMORY"));
+    if (given != null && memory) {
       throw new ConfigException("--in-memory and --kube-binaries exclude each other");
     }
-    if (inMemory) {
+    if (memory) {
       return null;
     }
     if (given == null) {

@@ -41,35 +41,38 @@ final class LinkImageCommand implements Callable<Integer> {
   }
 
   @Option(names = "--team", paramLabel = "ID",
-      description = "Atomist team (workspace) id, as in the kube webhook URL. Env: K8VENT_LINK_TEAM.")
+      description = "Atomist team (workspace) id, as in the kube webhook URL. Required unless --url is given. "
+          + "Default: none. Env: K8VENT_LINK_TEAM.")
   String team;
 
   @Option(names = "--owner", paramLabel = "OWNER",
-      description = "Repository owner (user or organisation). "
+      description = "Repository owner (user or organisation). Required. Default: none. "
           + "Env: K8VENT_LINK_OWNER, else GITHUB_REPOSITORY_OWNER, else CI_PROJECT_NAMESPACE.")
   String owner;
 
   @Option(names = "--repo", paramLabel = "REPO",
-      description = "Repository name. Env: K8VENT_LINK_REPO, else the name in GITHUB_REPOSITORY, else CI_PROJECT_NAME.")
+      description = "Repository name. Required. Default: none. Env: K8VENT_LINK_REPO, else the name in GITHUB_REPOSITORY, else CI_PROJECT_NAME.")
   String repo;
 
   @Option(names = "--sha", paramLabel = "SHA",
-      description = "Commit the image was built from: 7 to 40 hex digits (the full SHA is best). "
+      description = "Commit the image was built from: 7 to 40 hex digits (the full SHA is best). Required. "
+          + "Default: none. "
           + "Env: K8VENT_LINK_SHA, else GITHUB_SHA, else CI_COMMIT_SHA.")
   String sha;
 
   @Option(names = "--image", paramLabel = "IMAGE",
       description = "Full image reference with tag or digest, e.g. OWNER/IMAGE:VERSION or "
-          + "REGISTRY/OWNER/IMAGE:VERSION. Env: K8VENT_LINK_IMAGE.")
+          + "REGISTRY/OWNER/IMAGE:VERSION. Required. Default: none. Env: K8VENT_LINK_IMAGE.")
   String image;
 
   @Option(names = "--url", paramLabel = "URL",
-      description = "POST here instead of Atomist's endpoint for --team. Env: K8VENT_LINK_URL.")
+      description = "POST here instead of Atomist's endpoint for --team. Default: " + LinkImage.ATOMIST_URL + "TEAM. "
+          + "Env: K8VENT_LINK_URL.")
   String url;
 
   @Option(names = "--secret", paramLabel = "SECRET",
       description = "Sign the body like the daemon does (X-Atomist-Signature, X-K8vent-Signature-256). "
-          + "Env: K8VENT_WEBHOOK_SECRET.")
+          + "Default: none (unsigned). Env: K8VENT_WEBHOOK_SECRET.")
   String secret;
 
   @Option(names = "--retry-give-up-after", paramLabel = "DURATION",

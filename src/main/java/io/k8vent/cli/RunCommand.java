@@ -52,12 +52,13 @@ final class RunCommand implements Callable<Integer> {
   }
 
   @Option(names = {"-u", "--url"}, paramLabel = "URL",
-      description = "Webhook URL; repeat for several. Replaces K8VENT_WEBHOOKS (comma-separated).")
+      description = "Webhook URL; repeat for several. Required, here or in the environment: the flags replace the "
+          + "variable's list, never merge with it. Default: none. Env: K8VENT_WEBHOOKS (comma-separated).")
   List<String> urls;
 
   @Option(names = "--secret", paramLabel = "SECRET",
       description = "Sign each body with HMAC (X-Atomist-Signature sha1, X-K8vent-Signature-256). "
-          + "Env: K8VENT_WEBHOOK_SECRET (preferred: flags show in process lists).")
+          + "Default: none (unsigned). Env: K8VENT_WEBHOOK_SECRET (preferred: flags show in process lists).")
   String secret;
 
   @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
@@ -65,19 +66,22 @@ final class RunCommand implements Callable<Integer> {
   List<String> namespaces;
 
   @Option(names = "--kubeconfig", paramLabel = "FILE",
-      description = "Kubeconfig to use. Default: in-cluster service account, else KUBECONFIG, else ~/.kube/config.")
+      description = "Kubeconfig to use. Default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config. "
+          + "Env: KUBECONFIG.")
   Path kubeconfig;
 
-  @Option(names = "--context", paramLabel = "NAME", description = "Kubeconfig context. Env: K8VENT_CONTEXT.")
+  @Option(names = "--context", paramLabel = "NAME", description = "Kubeconfig context. Default: the current context. Env: K8VENT_CONTEXT.")
   String context;
 
   @Option(names = "--env-include", paramLabel = "PATTERN",
       description = "Send only environment variables matching this glob (* = anything, case-insensitive); "
-          + "repeatable. Naming a secret-looking variable exactly sends it. Env: K8VENT_ENV_INCLUDE.")
+          + "repeatable. Naming a secret-looking variable exactly sends it. Default: all but secret-looking names. "
+          + "Env: K8VENT_ENV_INCLUDE.")
   List<String> envIncludes;
 
   @Option(names = "--env-exclude", paramLabel = "PATTERN",
-      description = "Do not send environment variables matching this glob; repeatable. Env: K8VENT_ENV_EXCLUDE.")
+      description = "Do not send environment variables matching this glob; repeatable. Default: none beyond "
+          + "secret-looking names. Env: K8VENT_ENV_EXCLUDE.")
   List<String> envExcludes;
 
   @Option(names = "--annotation-webhooks", paramLabel = "allow|deny",
@@ -87,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--webhook-allow", paramLabel = "PATTERN",
       description = "Allow annotation webhooks only under these URLs (e.g. https://*.example.com/hooks/); "
-          + "repeatable. Env: K8VENT_WEBHOOK_ALLOW (comma-separated).")
+          + "repeatable. Default: any URL. Env: K8VENT_WEBHOOK_ALLOW (comma-separated).")
   List<String> webhookAllow;
 
   @Option(names = "--max-in-flight", paramLabel = "N",
@@ -115,7 +119,8 @@ final class RunCommand implements Callable<Integer> {
   String requestTimeout;
 
   @Option(names = "--webhook-ca-file", paramLabel = "PEM",
-      description = "Also trust the CA certificates in this PEM file for HTTPS webhooks. Env: K8VENT_WEBHOOK_CA_FILE.")
+      description = "Also trust the CA certificates in this PEM file for HTTPS webhooks. Default: the JVM's trusted CAs only. "
+          + "Env: K8VENT_WEBHOOK_CA_FILE.")
   Path webhookCaFile;
 
   @Option(names = "--shutdown-timeout", paramLabel = "DURATION",

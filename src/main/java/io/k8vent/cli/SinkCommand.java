@@ -43,7 +43,7 @@ final class SinkCommand implements Callable<Integer> {
 
   @Option(names = "--secret", paramLabel = "SECRET",
       description = "Check X-Atomist-Signature and X-K8vent-Signature-256 with this secret and say per request "
-          + "whether they are valid. Env: K8VENT_WEBHOOK_SECRET.")
+          + "whether they are valid. Default: none (not checked). Env: K8VENT_WEBHOOK_SECRET.")
   String secret;
 
   @Option(names = "--print", paramLabel = "summary|body",
