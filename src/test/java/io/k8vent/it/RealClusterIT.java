@@ -2,12 +2,15 @@ package io.k8vent.it;
 
 import static io.k8vent.it.RealClusterSupport.k8ventClient;
 import static io.k8vent.it.RealClusterSupport.namespace;
+import static io.k8vent.it.RealClusterSupport.startDaemon;
 import static io.k8vent.it.RealClusterSupport.waitFor;
 import static io.k8vent.testing.Pods.k8vent;
 import static io.k8vent.testing.Pods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.DaemonRunner;
@@ -22,6 +25,7 @@ import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.watch.WatchStatus;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -133,6 +137,44 @@ class RealClusterIT {
           .as("the new leader sends every existing pod once, then changes")
           .contains(ns + "/existing", ns + "/while-a-leads", ns + "/after-takeover");
       b.stop();
+    }
+  }
+
+  @Test
+  void aReplicaThatLosesTheLeaseStopsSendingAtOnce() throws Exception {
+    LocalKubeCluster cluster = KubeApiServer.shared();
+    try (KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver leaderHook = new WebhookReceiver();
+        WebhookReceiver witnessHook = new WebhookReceiver();
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN);
+        KubernetesClient witnessClient = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
+      String ns = namespace(admin, "lease-loss");
+      DaemonRunner leader = replica(leaderHook, client, ns, "replica-a");
+      leader.start();
+      await().atMost(Duration.ofSeconds(30)).until(leader::leading);
+      admin.pods().inNamespace(ns).resource(pod(ns, "while-leading")).create();
+      waitFor(leaderHook, ns + "/while-leading", "ADDED");
+
+      admin.resources(Lease.class).inNamespace(ns).withName("k8vent").edit(lease -> new LeaseBuilder(lease)
+          .editSpec().withHolderIdentity("intruder").withLeaseDurationSeconds(600)
+          .withAcquireTime(ZonedDateTime.now()).withRenewTime(ZonedDateTime.now()).endSpec().build());
+      await("the replica notices it lost the Lease").atMost(Duration.ofSeconds(30)).until(() -> !leader.leading());
+
+      Daemon witness = startDaemon(TestSettings.forUrls(witnessHook.url()), witnessClient, Map.of(),
+          new WatchStatus(), new DeliveryObserver() {});
+      try {
+        admin.pods().inNamespace(ns).resource(pod(ns, "after-loss")).create();
+        waitFor(witnessHook, ns + "/after-loss", "ADDED");
+        admin.pods().inNamespace(ns).resource(pod(ns, "after-loss-2")).create();
+        waitFor(witnessHook, ns + "/after-loss-2", "ADDED");
+      } finally {
+        witness.close();
+      }
+      assertThat(leaderHook.requests()).extracting(Request::podName)
+          .as("a watcher still running would have sent these by the time a second one sent both")
+          .doesNotContain(ns + "/after-loss", ns + "/after-loss-2")
+          .contains(ns + "/while-leading");
+      leader.stop();
     }
   }
 
