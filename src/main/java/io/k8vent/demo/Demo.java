@@ -79,7 +79,9 @@ public final class Demo {
 
   /** Runs the demo; returns 0 when every change was delivered, 1 otherwise. */
   public int run() throws Exception {
-    String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    byte[] key = new byte[16];
+    new SecureRandom().nextBytes(key);
+    String secret = HexFormat.of().formatHex(key);
     Path dir = Files.createTempDirectory("k8vent-demo");
     if (options.kubeBinaries() != null) {
       print("starting etcd and kube-apiserver from " + options.kubeBinaries() + " (a few seconds)");
