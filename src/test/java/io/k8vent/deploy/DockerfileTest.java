@@ -62,10 +62,28 @@ class DockerfileTest {
     assertThat(last.all("CMD")).allMatch(Instruction::isExecForm, "exec form");
     List<String> command = entrypoints.get(0).execArguments();
     String runtime = copiedTo(last, "jre");
-    String jar = copiedTo(last, "build");
+    String jar = command.get(command.size() - 1);
     assertThat(command.get(0)).isEqualTo(runtime + "/bin/java");
-    assertThat(command).containsSubsequence("-jar", jar).endsWith(jar);
-    assertThat(jar).endsWith("/k8vent.jar");
+    assertThat(command).containsSubsequence("-jar", jar);
+    assertThat(jar).endsWith("/k8vent.jar").startsWith(copiedTo(last, "cds") + "/");
+  }
+
+  @Test
+  void startsFromAClassDataArchiveRecordedWithTheSameRuntimeAndJar() {
+    Stage cds = dockerfile.stage("cds");
+    List<String> command = dockerfile.finalStage().all("ENTRYPOINT").get(0).execArguments();
+    String jar = command.get(command.size() - 1);
+    String archive = command.stream().filter(f -> f.startsWith("-XX:SharedArchiveFile="))
+        .map(f -> f.substring("-XX:SharedArchiveFile=".length())).findFirst()
+        .orElseThrow(() -> new AssertionError("no -XX:SharedArchiveFile in " + command));
+
+    assertThat(cds.image()).isEqualTo("jre");
+    assertThat(copiedTo(cds, "build")).isEqualTo(jar);
+    assertThat(cds.all("RUN")).singleElement().satisfies(run -> assertThat(run.words())
+        .startsWith(command.get(0))
+        .contains("-XX:+UseSerialGC", "-XX:ArchiveClassesAtExit=" + archive)
+        .containsSubsequence("-jar", jar, "demo", "--in-memory"));
+    assertThat(archive).startsWith(copiedTo(dockerfile.finalStage(), "cds") + "/");
   }
 
   @Test

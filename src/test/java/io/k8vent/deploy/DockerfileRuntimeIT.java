@@ -1,0 +1,77 @@
+package io.k8vent.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k8vent.deploy.Dockerfile.Instruction;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The image's Java steps, run here without Docker: the Dockerfile's own jlink command, its
+ * class-data-sharing recording (a demo run on the trimmed runtime, which also proves the module
+ * list is enough to run k8vent), and its ENTRYPOINT flags with the archive required
+ * ({@code -Xshare:on} fails when the archive cannot be mapped). Paths under /opt move into a
+ * temporary directory; everything else is taken from the Dockerfile as written.
+ */
+class DockerfileRuntimeIT {
+  private final Dockerfile dockerfile = Dockerfile.read();
+
+  @TempDir
+  Path root;
+
+  @Test
+  void theTrimmedRuntimeRecordsAndUsesTheClassArchive() throws Exception {
+    List<String> jlink = relocate(only(dockerfile.stage("jre").all("RUN")).words());
+    jlink.set(0, Path.of(System.getProperty("java.home"), "bin", "jlink").toString());
+    run(jlink, 300);
+
+    Path jar = Path.of(relocate(List.of(copiedJar())).get(0));
+    Files.createDirectories(jar.getParent());
+    Files.copy(Path.of("target", "k8vent.jar"), jar);
+    String recording = run(relocate(only(dockerfile.stage("cds").all("RUN")).words()), 300);
+    assertThat(recording).contains("summary:").contains("0 failed");
+
+    List<String> entrypoint = relocate(dockerfile.finalStage().all("ENTRYPOINT").get(0).execArguments());
+    List<String> command = new ArrayList<>(entrypoint.subList(0, 1));
+    command.add("-Xshare:on");
+    command.addAll(entrypoint.subList(1, entrypoint.size()));
+    command.add("version");
+    assertThat(run(command, 60)).startsWith("k8vent ");
+  }
+
+  private static Instruction only(List<Instruction> instructions) {
+    assertThat(instructions).hasSize(1);
+    return instructions.get(0);
+  }
+
+  /** Where the cds stage puts the jar. */
+  private String copiedJar() {
+    List<String> words = only(dockerfile.stage("cds").all("COPY")).words();
+    return words.get(words.size() - 1);
+  }
+
+  private List<String> relocate(List<String> words) {
+    List<String> moved = new ArrayList<>();
+    for (String word : words) {
+      moved.add(word.replace("/opt/", root.resolve("opt").toString() + "/"));
+    }
+    return moved;
+  }
+
+  /** Runs a command, expects exit 0, returns its output (stdout and stderr). */
+  private String run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+    Path log = Files.createTempFile(root, "out", ".txt");
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertThat(process.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as("%s%n%s", command, output).isZero();
+    return output;
+  }
+}
