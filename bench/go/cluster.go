@@ -191,6 +191,7 @@ func clusterMain(args []string) error {
 	fs := flag.NewFlagSet("cluster", flag.ExitOnError)
 	binDir := fs.String("kube-bin", "", "directory with kube-apiserver and etcd")
 	pods := fs.Int("pods", 0, "pods to create")
+	lifetime := fs.Duration("for", time.Hour, "stop after this long if not interrupted before")
 	_ = fs.Parse(args)
 	dir, err := os.MkdirTemp("", "k8bench-cluster-")
 	if err != nil {
@@ -207,9 +208,13 @@ func clusterMain(args []string) error {
 			return err
 		}
 	}
-	fmt.Printf("cluster up: KUBECONFIG=%s (server %s); Ctrl-C stops it\n", c.Kubeconfig, c.Server)
+	fmt.Printf("cluster up: KUBECONFIG=%s (server %s); Ctrl-C stops it, else it stops after %s\n",
+		c.Kubeconfig, c.Server, *lifetime)
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	<-ch
+	select {
+	case <-ch:
+	case <-time.After(*lifetime):
+	}
 	return nil
 }

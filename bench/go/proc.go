@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,7 +45,7 @@ func startProc(name, logPath string, env []string, argv ...string) (*Proc, error
 	cmd.Stderr = logFile
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
@@ -59,6 +60,31 @@ func startProc(name, logPath string, env []string, argv ...string) (*Proc, error
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// The kernel sends Pdeathsig when the OS thread that started the child ends, not the process
+// (golang/go#27505), and Go ends idle threads: children then died mid-run. So every child is
+// started from one goroutine locked to its thread, which lives as long as k8bench.
+var spawns = make(chan spawnRequest)
+
+type spawnRequest struct {
+	cmd *exec.Cmd
+	err chan error
+}
+
+func init() {
+	go func() {
+		runtime.LockOSThread()
+		for r := range spawns {
+			r.err <- r.cmd.Start()
+		}
+	}()
+}
+
+func spawn(cmd *exec.Cmd) error {
+	r := spawnRequest{cmd, make(chan error, 1)}
+	spawns <- r
+	return <-r.err
 }
 
 func (p *Proc) Pid() int { return p.cmd.Process.Pid }
