@@ -1,0 +1,3 @@
+module k8vent.local/bench
+
+go 1.22
