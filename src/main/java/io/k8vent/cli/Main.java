@@ -1,5 +1,6 @@
 package io.k8vent.cli;
 
+import io.k8vent.CommonPool;
 import io.k8vent.config.ConfigException;
 import io.k8vent.watch.KubeClients;
 import java.io.PrintWriter;
@@ -10,19 +11,8 @@ import picocli.CommandLine;
 public final class Main {
   private Main() {}
 
-  /**
-   * On one or two CPUs the common fork-join pool gets a single thread, and then
-   * CompletableFuture's default executor, which the JDK HTTP client uses to complete every
-   * response, starts a new thread per task: thousands of threads during an initial sync (found
-   * by bench/run, see BENCHMARKS.md). Two threads make it a pool again. Set before anything
-   * touches the pool; an explicit -D setting wins.
-   */
-  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
-
   public static void main(String[] args) {
-    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
-      System.setProperty(COMMON_POOL_PARALLELISM, "2");
-    }
+    CommonPool.useAPool();
     int code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
     System.exit(code);
   }

@@ -2,6 +2,7 @@ package io.k8vent.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.k8vent.CommonPool;
 import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.delivery.Dispatcher;
@@ -43,6 +44,7 @@ public final class DeliveryCeiling {
   private DeliveryCeiling() {}
 
   public static void main(String[] args) throws Exception {
+    CommonPool.useAPool();
     Map<String, String> opts = options(args);
     byte[] body = body();
     if (opts.containsKey("write-body")) {
