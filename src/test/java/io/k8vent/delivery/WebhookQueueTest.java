@@ -151,6 +151,23 @@ class WebhookQueueTest {
   }
 
   @Test
+  void aDeadWebhookHoldsAtMostOneStatePerPodWaiting() {
+    WebhookReceiver hook = receiver().respond(n -> Response.status(503));
+    Dispatcher dispatcher = dispatcher(new RetryPolicy(Duration.ofSeconds(30), Duration.ofSeconds(30),
+        Duration.ofMinutes(5)), Duration.ofSeconds(5));
+    for (int rv = 1; rv <= 100; rv++) {
+      for (int pod = 0; pod < 100; pod++) {
+        dispatcher.submit(hook.url(), state("pod-" + pod, rv));
+      }
+    }
+
+    assertThat(dispatcher.queues()).singleElement().satisfies(queue -> assertThat(queue.depth()).isEqualTo(100));
+    assertThat(recorder.coalesced.get()).as("every state but the one in flight and the newest of each pod is dropped")
+        .isGreaterThanOrEqualTo(10_000 - 2 * 100);
+    assertThat(recorder.delivered).isEmpty();
+  }
+
+  @Test
   void shutdownDeliversWhatIsQueuedFirst() throws Exception {
     WebhookReceiver hook = receiver();
     Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(5));
