@@ -284,6 +284,14 @@ func self() string {
 	return exe
 }
 
+// startClusterAndReceiver brings up what the sync, churn and start-up scenarios share.
+func (b *bench) startClusterAndReceiver(pods int) error {
+	if err := b.startCluster(pods); err != nil {
+		return err
+	}
+	return b.startReceiver()
+}
+
 func (b *bench) startReceiver() error {
 	port, err := freePort()
 	if err != nil {
@@ -433,10 +441,7 @@ func (b *bench) awaitInitial(k *Proc, ops int, t0 time.Time, timeout time.Durati
 func stopK8vent(k *Proc) { k.Stop(30 * time.Second) }
 
 func (b *bench) sync(pods int) ([]Run, error) {
-	if err := b.startCluster(pods); err != nil {
-		return nil, err
-	}
-	if err := b.startReceiver(); err != nil {
+	if err := b.startClusterAndReceiver(pods); err != nil {
 		return nil, err
 	}
 	var runs []Run
@@ -488,10 +493,7 @@ func (b *bench) sync(pods int) ([]Run, error) {
 }
 
 func (b *bench) churn(pods int) ([]Run, error) {
-	if err := b.startCluster(pods); err != nil {
-		return nil, err
-	}
-	if err := b.startReceiver(); err != nil {
+	if err := b.startClusterAndReceiver(pods); err != nil {
 		return nil, err
 	}
 	var runs []Run
@@ -746,10 +748,7 @@ func wrkRate(log string) (float64, error) {
 }
 
 func (b *bench) startup(pods int) ([]Run, error) {
-	if err := b.startCluster(pods); err != nil {
-		return nil, err
-	}
-	if err := b.startReceiver(); err != nil {
+	if err := b.startClusterAndReceiver(pods); err != nil {
 		return nil, err
 	}
 	var runs []Run

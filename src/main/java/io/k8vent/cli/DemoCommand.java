@@ -4,7 +4,6 @@ import io.k8vent.config.ConfigException;
 import io.k8vent.demo.Demo;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.logging.LogSetup;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -71,10 +70,9 @@ final class DemoCommand implements Callable<Integer> {
     if (n > 100) {
       throw new ConfigException("invalid --pods \"" + n + "\"; the demo creates at most 100 pods");
     }
-    Path file = payloadFile != null ? payloadFile
-        : env.or(null, "K8VENT_DEMO_PAYLOAD_FILE") == null ? null : Path.of(env.or(null, "K8VENT_DEMO_PAYLOAD_FILE"));
     Demo.Options options = new Demo.Options(n,
-        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"), "--duration"), file, binaries());
+        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"), "--duration"),
+        env.pathOr(payloadFile, "K8VENT_DEMO_PAYLOAD_FILE"), binaries());
     CountDownLatch interrupted = new CountDownLatch(1);
     Signals.onTermination(interrupted::countDown);
     return new Demo(options, env.all(), spec.commandLine().getOut(), interrupted).run();
@@ -82,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** Where to run kube-apiserver and etcd from, or null for the in-memory API. */
   private Path binaries() {
-    String given = kubeBinaries != null ? kubeBinaries.toString() : env.or(null, "K8VENT_DEMO_KUBE_BINARIES");
+    Path given = env.pathOr(kubeBinaries, "K8VENT_DEMO_KUBE_BINARIES");
     boolean memory = inMemory || "true".equalsIgnoreCase(env.or(null, "K8VENT_DEMO_IN_MEMORY"));
     if (given != null && memory) {
       throw new ConfigException("--in-memory and --kube-binaries exclude each other");
@@ -93,13 +91,10 @@ final class DemoCommand implements Callable<Integer> {
     if (given == null) {
       return LocalKubeCluster.cachedBinaries().orElse(null);
     }
-    Path dir = Path.of(given);
-    for (String binary : new String[] {"kube-apiserver", "etcd"}) {
-      if (!Files.isExecutable(dir.resolve(binary))) {
-        throw new ConfigException("invalid --kube-binaries \"" + given + "\": it has no executable " + binary
-            + "; scripts/kube-binaries builds both and prints their directory");
-      }
-    }
-    return dir;
+    LocalKubeCluster.missingBinary(given).ifPresent(binary -> {
+      throw new ConfigException("invalid --kube-binaries \"" + given + "\": it has no executable " + binary
+          + "; scripts/kube-binaries builds both and prints their directory");
+    });
+    return given;
   }
 }

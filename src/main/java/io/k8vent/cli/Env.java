@@ -1,5 +1,6 @@
 package io.k8vent.cli;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,12 @@ final class Env {
   String or(String flagValue, String variable, String fallback) {
     String v = or(flagValue, variable);
     return v == null ? fallback : v;
+  }
+
+  /** The flag's path when given, else the variable's value as a path, else null. */
+  Path pathOr(Path flagValue, String variable) {
+    String v = or(null, variable);
+    return flagValue != null ? flagValue : v == null ? null : Path.of(v);
   }
 
   /** The flag's values when given, else the variable split on commas (items trimmed, kept even when empty). */

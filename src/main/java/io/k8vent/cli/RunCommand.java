@@ -210,8 +210,7 @@ final class RunCommand implements Callable<Integer> {
     };
     List<WebhookAllowPattern> patterns = env.listOr(webhookAllow, "K8VENT_WEBHOOK_ALLOW").stream()
         .map(WebhookAllowPattern::parse).toList();
-    Path caFile = webhookCaFile != null ? webhookCaFile
-        : env.or(null, "K8VENT_WEBHOOK_CA_FILE") == null ? null : Path.of(env.or(null, "K8VENT_WEBHOOK_CA_FILE"));
+    Path caFile = env.pathOr(webhookCaFile, "K8VENT_WEBHOOK_CA_FILE");
     if (caFile != null && !Files.isReadable(caFile)) {
       throw new ConfigException("--webhook-ca-file " + caFile + " does not exist or cannot be read");
     }

@@ -5,12 +5,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 
 /**
@@ -51,35 +47,7 @@ public final class InMemoryApi implements DemoApi {
   /** Writes a kubeconfig for this server into {@code dir}, readable by its owner only. */
   @Override
   public Path writeKubeconfig(Path dir) {
-    String yaml = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: in-memory
-          cluster:
-            server: %s
-        contexts:
-        - name: in-memory
-          context:
-            cluster: in-memory
-            user: in-memory
-            namespace: default
-        current-context: in-memory
-        users:
-        - name: in-memory
-          user:
-            token: in-memory-token
-        """.formatted(url());
-    try {
-      Path file = dir.resolve("kubeconfig");
-      Files.writeString(file, yaml);
-      if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      }
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Kubeconfig.write(dir.resolve("kubeconfig"), "in-memory", url(), "in-memory-token", false);
   }
 
   @Override

@@ -134,12 +134,10 @@ public final class LocalKubeCluster implements AutoCloseable {
    * @param binaries a directory holding {@code kube-apiserver} and {@code etcd}
    */
   public LocalKubeCluster(Path binaries, Path dir, List<String> extraApiServerFlags) {
-    for (String name : List.of("kube-apiserver", "etcd")) {
-      if (!Files.isExecutable(binaries.resolve(name))) {
-        throw new IllegalArgumentException(binaries.resolve(name) + " is missing or not executable; "
-            + "scripts/kube-binaries builds it");
-      }
-    }
+    missingBinary(binaries).ifPresent(name -> {
+      throw new IllegalArgumentException(binaries.resolve(name) + " is missing or not executable; "
+          + "scripts/kube-binaries builds it");
+    });
     this.binaries = binaries;
     this.dir = dir;
     this.extraFlags = List.copyOf(extraApiServerFlags);
@@ -160,6 +158,11 @@ public final class LocalKubeCluster implements AutoCloseable {
         "--initial-cluster=k8vent-local=http://127.0.0.1:" + peerPort, "--log-level=warn"), "etcd");
   }
 
+  /** The first of kube-apiserver and etcd that {@code binaries} lacks as an executable, if any. */
+  public static Optional<String> missingBinary(Path binaries) {
+    return Stream.of("kube-apiserver", "etcd").filter(name -> !Files.isExecutable(binaries.resolve(name))).findFirst();
+  }
+
   /**
    * The newest binaries scripts/kube-binaries left in its cache ({@code ~/.cache/k8vent/kube/VERSION/}),
    * if any.
@@ -170,7 +173,7 @@ public final class LocalKubeCluster implements AutoCloseable {
       return Optional.empty();
     }
     try (Stream<Path> versions = Files.list(cache)) {
-      return versions.filter(v -> Files.isExecutable(v.resolve("kube-apiserver")) && Files.isExecutable(v.resolve("etcd")))
+      return versions.filter(v -> missingBinary(v).isEmpty())
           .max(Comparator.comparing(v -> v.getFileName().toString()));
     } catch (IOException e) {
       return Optional.empty();
@@ -211,29 +214,8 @@ public final class LocalKubeCluster implements AutoCloseable {
   }
 
   private Path writeKubeconfig(String url, String token) {
-    String yaml = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: local
-          cluster:
-            server: %s
-            insecure-skip-tls-verify: true
-        contexts:
-        - name: local
-          context:
-            cluster: local
-            user: local
-        current-context: local
-        users:
-        - name: local
-          user:
-            token: %s
-        """.formatted(url, token);
     try {
-      Path file = Files.createTempFile(dir, "kubeconfig-", ".yaml");
-      Files.writeString(file, yaml);
-      return file;
+      return Kubeconfig.write(Files.createTempFile(dir, "kubeconfig-", ".yaml"), "local", url, token, true);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

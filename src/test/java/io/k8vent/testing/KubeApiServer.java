@@ -74,8 +74,9 @@ public final class KubeApiServer {
 
   /** GET {@code path} as admin and return the body exactly as the server sent it. */
   public static String get(LocalKubeCluster.ApiServer server, String path) {
+    SSLContext trustAll;
     try {
-      SSLContext trustAll = SSLContext.getInstance("TLS");
+      trustAll = SSLContext.getInstance("TLS");
       trustAll.init(null, new TrustManager[] {new X509TrustManager() {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {}
@@ -88,22 +89,17 @@ public final class KubeApiServer {
           return new X509Certificate[0];
         }
       }}, null);
-      HttpResponse<String> r = HttpClient.newBuilder().sslContext(trustAll).build().send(
-          HttpRequest.newBuilder(URI.create(server.url() + path))
-              .header("Authorization", "Bearer " + LocalKubeCluster.ADMIN_TOKEN)
-              .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
-      }
-      return r.body();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
+    HttpResponse<String> r = RawHttp.send(HttpClient.newBuilder().sslContext(trustAll).build(),
+        HttpRequest.newBuilder(URI.create(server.url() + path))
+            .header("Authorization", "Bearer " + LocalKubeCluster.ADMIN_TOKEN)
+            .header("Accept", "application/json").build());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+    return r.body();
   }
 
   /** The directory scripts/kube-binaries prints after building (or finding) the binaries. */

@@ -3,12 +3,9 @@ package io.k8vent.testing;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.k8vent.demo.InMemoryApi;
 import io.k8vent.watch.PodSource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 
 /** fabric8's mock API server in CRUD mode: real HTTP list and watch, kept in memory. */
@@ -31,17 +28,8 @@ public final class MockCluster implements AutoCloseable {
 
   /** The raw JSON the server returns for GET of a pod, as a client would read it. */
   public String getPodJson(String namespace, String name) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create(url() + "api/v1/namespaces/" + namespace + "/pods/" + name)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.body();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return RawHttp.send(HttpClient.newHttpClient(), HttpRequest.newBuilder(
+        URI.create(url() + "api/v1/namespaces/" + namespace + "/pods/" + name)).build()).body();
   }
 
   /** Writes a kubeconfig pointing at this server, for running k8vent as a user would. */
