@@ -17,8 +17,12 @@ public final class LogSetup {
   private LogSetup() {}
 
   public static void configure(String format, String level) {
+    apply((LoggerContext) LoggerFactory.getILoggerFactory(), format, level);
+  }
+
+  /** Replaces the configuration of {@code context}; also the start-up default (see {@link DefaultConfigurator}). */
+  static void apply(LoggerContext context, String format, String level) {
     Level rootLevel = parseLevel(level);
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     context.reset();
     Encoder<ILoggingEvent> encoder = switch (format == null ? "text" : format.toLowerCase(Locale.ROOT)) {
       case "json" -> json(context);
