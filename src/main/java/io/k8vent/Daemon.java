@@ -10,6 +10,7 @@ import io.k8vent.delivery.Dispatcher;
 import io.k8vent.delivery.HttpSender;
 import io.k8vent.payload.PayloadWriter;
 import io.k8vent.payload.Signer;
+import io.k8vent.route.K8ventAnnotation;
 import io.k8vent.route.Router;
 import io.k8vent.watch.PodSource;
 import io.k8vent.watch.WatchStatus;
@@ -42,7 +43,7 @@ public final class Daemon implements AutoCloseable {
     PayloadWriter writer = new PayloadWriter(new ObjectMapper(), payloadEnv(settings, processEnv));
     Signer signer = settings.secret() == null ? null : new Signer(settings.secret());
     Router router = new Router(settings.webhooks(), settings.annotationPolicy(), writer, signer, dispatcher::submit);
-    this.source = new PodSource(client, settings.namespaces(), router::route, status);
+    this.source = new PodSource(client, settings.namespaces(), K8ventAnnotation.KEY, router::route, status);
   }
 
   static Map<String, String> payloadEnv(Settings settings, Map<String, String> processEnv) {

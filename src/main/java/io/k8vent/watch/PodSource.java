@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,28 +18,33 @@ import org.slf4j.LoggerFactory;
 /**
  * Lists and watches pods (all namespaces, or each given one) and turns informer callbacks into
  * {@link PodEvent}s. Pods are read as generic resources so the payload can carry them exactly as
- * sent. The informer cache keeps only identity, resourceVersion, labels and annotations: enough to
- * route a deletion noticed on relist, small enough for big clusters.
+ * sent. The informer cache keeps only identity, resourceVersion, labels and the routing annotation
+ * ({@link PodIdentityStore}): enough to route a deletion noticed on relist, small enough for big
+ * clusters.
  */
 public final class PodSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodSource.class);
   static final ResourceDefinitionContext PODS = new ResourceDefinitionContext.Builder()
       .withGroup("").withVersion("v1").withKind("Pod").withPlural("pods").withNamespaced(true).build();
-  private static final long PAGE_SIZE = 500;
+  private static final long PAGE_SIZE = 100;
 
   private final KubernetesClient client;
   private final List<String> namespaces;
+  private final String keptAnnotation;
   private final Consumer<PodEvent> sink;
   private final WatchStatus status;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
 
   /**
    * @param namespaces namespaces to watch; empty means all
+   * @param keptAnnotation the annotation (by key) to remember for pods deleted while the watch is down
    * @param sink receives events on the informer thread, so it must not block for long
    */
-  public PodSource(KubernetesClient client, List<String> namespaces, Consumer<PodEvent> sink, WatchStatus status) {
+  public PodSource(KubernetesClient client, List<String> namespaces, String keptAnnotation, Consumer<PodEvent> sink,
+      WatchStatus status) {
     this.client = client;
     this.namespaces = List.copyOf(namespaces);
+    this.keptAnnotation = keptAnnotation;
     this.sink = sink;
     this.status = status;
   }
@@ -75,9 +79,8 @@ public final class PodSource implements AutoCloseable {
     var resources = client.genericKubernetesResources(PODS);
     var scoped = namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace);
     SharedIndexInformer<GenericKubernetesResource> informer = scoped.withLimit(PAGE_SIZE).runnableInformer(0);
-    informer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.UID_KEY_STATE,
-        GenericKubernetesResource.class, client.getKubernetesSerialization(),
-        "metadata.namespace", "metadata.name", "metadata.labels", "metadata.annotations"));
+    informer.itemStore(new PodIdentityStore(keptAnnotation));
+    informer.removeNamespaceIndex();
     String scope = namespace == null ? "all namespaces" : "namespace " + namespace;
     informer.exceptionHandler((started, t) -> {
       status.watchFailed(scope, t);

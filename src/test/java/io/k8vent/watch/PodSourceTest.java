@@ -18,7 +18,7 @@ class PodSourceTest {
   @Test
   void resyncOrRelistOfAnUnchangedPodSendsNothing() {
     List<PodEvent> events = new ArrayList<>();
-    var handler = new PodSource(null, List.of(), events::add, new WatchStatus()).handler();
+    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", events::add, new WatchStatus()).handler();
     GenericKubernetesResource cached = pod("10");
 
     handler.onUpdate(cached, cached);
@@ -32,7 +32,7 @@ class PodSourceTest {
   @Test
   void aFailingConsumerDoesNotStopTheNextEvent() {
     List<PodEvent> events = new ArrayList<>();
-    var handler = new PodSource(null, List.of(), e -> {
+    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", e -> {
       if (e.pod().getMetadata().getResourceVersion().equals("1")) {
         throw new IllegalStateException("boom");
       }
