@@ -5,12 +5,18 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Connects to the cluster with the usual rules: --kubeconfig, else in-cluster service account when
@@ -53,32 +59,55 @@ public final class KubeClients {
       source = file.toString();
       config = fromKubeconfig(file, context, tried);
     }
-    probe(config, source);
-    return new KubernetesClientBuilder().withConfig(config)
-        .withKubernetesSerialization(PodSource.serialization()).build();
+    KubernetesClient client = configure(new KubernetesClientBuilder().withConfig(config)).build();
+    try {
+      probe(client, config, source);
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
+    }
+    return client;
   }
 
   /**
-   * Asks the API server for its version with few retries, so that a wrong address is reported
-   * in a second rather than after the client's long default retry schedule. Any answer other than
-   * 401 means the server is there; authorization problems are reported by the watch itself.
+   * Sets up a client as k8vent's own: pods read as sent ({@link PodSource#serialization()}) and
+   * list pages fetched gzipped ({@link GzipLists}).
    */
-  private static void probe(Config config, String source) {
-    Config quick = new ConfigBuilder(config).withRequestRetryBackoffLimit(1).build();
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(quick).build()) {
-      client.getKubernetesVersion();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 401) {
-        throw new NoClusterException("the Kubernetes API server at " + config.getMasterUrl()
-            + " (from " + source + ") did not accept k8vent's credentials (401 Unauthorized). "
-            + "Check the token or certificate in that configuration.");
-      }
-      if (e.getCode() <= 0) {
-        throw new NoClusterException("k8vent could not reach the Kubernetes API server at " + config.getMasterUrl()
-            + " (from " + source + "): " + rootMessage(e) + ". Check that the cluster is running and that "
-            + "this machine can reach it, or choose another context with --context.");
-      }
+  public static KubernetesClientBuilder configure(KubernetesClientBuilder builder) {
+    return builder.withKubernetesSerialization(PodSource.serialization())
+        .withHttpClientBuilderConsumer(http -> http.addOrReplaceInterceptor(GzipLists.NAME, new GzipLists()));
+  }
+
+  /**
+   * Asks the API server for its version with one retry, so that a wrong address is reported in a
+   * second rather than after the client's long default retry schedule. It shares the client's
+   * connection, which the watch then reuses. Any answer other than 401 means the server is there;
+   * authorization problems are reported by the watch itself.
+   */
+  private static void probe(KubernetesClient client, Config config, String source) {
+    HttpClient quick = client.getHttpClient().newBuilder()
+        .tag(new RequestConfigBuilder(config.getRequestConfig()).withRequestRetryBackoffLimit(1).build()).build();
+    int code;
+    try {
+      code = quick.sendAsync(quick.newHttpRequestBuilder().uri(versionUri(config.getMasterUrl())).build(),
+          String.class).get(config.getRequestTimeout() + 1000L, TimeUnit.MILLISECONDS).code();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NoClusterException("interrupted while connecting to the Kubernetes API server");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new NoClusterException("k8vent could not reach the Kubernetes API server at " + config.getMasterUrl()
+          + " (from " + source + "): " + rootMessage(e) + ". Check that the cluster is running and that "
+          + "this machine can reach it, or choose another context with --context.");
     }
+    if (code == 401) {
+      throw new NoClusterException("the Kubernetes API server at " + config.getMasterUrl()
+          + " (from " + source + ") did not accept k8vent's credentials (401 Unauthorized). "
+          + "Check the token or certificate in that configuration.");
+    }
+  }
+
+  private static URI versionUri(String masterUrl) {
+    return URI.create(masterUrl.endsWith("/") ? masterUrl + "version" : masterUrl + "/version");
   }
 
   private static Path kubeconfigFromEnvironment(Map<String, String> env, List<String> tried) {

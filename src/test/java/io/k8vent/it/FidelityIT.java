@@ -6,6 +6,10 @@ import static io.k8vent.it.RealClusterSupport.startDaemon;
 import static io.k8vent.it.RealClusterSupport.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** What a webhook receives equals, as a JSON tree, what the real API server serves for that pod. */
 class FidelityIT {
@@ -86,6 +91,45 @@ class FidelityIT {
       } finally {
         daemon.close();
       }
+    }
+  }
+
+  @Test
+  void aListLargeEnoughToBeGzippedArrivesExact() throws Exception {
+    LocalKubeCluster cluster = KubeApiServer.shared();
+    Logger gzipLog = (Logger) LoggerFactory.getLogger("io.k8vent.watch.GzipLists");
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Level level = gzipLog.getLevel();
+    gzipLog.setLevel(Level.DEBUG);
+    gzipLog.addAppender(logged);
+    try (KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver hook = new WebhookReceiver();
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
+      String ns = namespace(admin, "gzip");
+      // 40 pods of ~8 KB: a list page above the 128 KiB from which the API server compresses.
+      String filler = "x".repeat(6000);
+      for (int i = 0; i < 40; i++) {
+        Pod pod = realisticPod(ns, "web-" + i);
+        pod.getMetadata().getAnnotations().put("example.com/filler", filler + i);
+        admin.pods().inNamespace(ns).resource(pod).create();
+      }
+      Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(),
+          new WatchStatus(), new DeliveryObserver() {});
+      try {
+        for (int i = 0; i < 40; i++) {
+          List<Request> added = waitFor(hook, ns + "/web-" + i, "ADDED");
+          String served = KubeApiServer.get(cluster.apiServer(), "/api/v1/namespaces/" + ns + "/pods/web-" + i);
+          assertThat(added.get(0).json().get("pod")).isEqualTo(MAPPER.readTree(served));
+        }
+        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+            .anyMatch(m -> m.startsWith("a pod list page arrived gzipped"));
+      } finally {
+        daemon.close();
+      }
+    } finally {
+      gzipLog.detachAppender(logged);
+      gzipLog.setLevel(level);
     }
   }
 }

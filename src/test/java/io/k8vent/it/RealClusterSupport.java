@@ -11,7 +11,7 @@ import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
-import io.k8vent.watch.PodSource;
+import io.k8vent.watch.KubeClients;
 import io.k8vent.watch.WatchStatus;
 import java.time.Duration;
 import java.util.List;
@@ -28,10 +28,9 @@ final class RealClusterSupport {
     return name;
   }
 
-  /** A client configured as k8vent's own (see PodSource.serialization()). */
+  /** A client configured as k8vent's own (see KubeClients.configure). */
   static KubernetesClient k8ventClient(String url, String token) {
-    return new KubernetesClientBuilder().withConfig(LocalKubeCluster.config(url, token))
-        .withKubernetesSerialization(PodSource.serialization()).build();
+    return KubeClients.configure(new KubernetesClientBuilder().withConfig(LocalKubeCluster.config(url, token))).build();
   }
 
   static Daemon startDaemon(Settings settings, KubernetesClient client, Map<String, String> env, WatchStatus status,

@@ -2,7 +2,7 @@ package io.k8vent.testing;
 
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.k8vent.demo.InMemoryApi;
-import io.k8vent.watch.PodSource;
+import io.k8vent.watch.KubeClients;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,9 +17,9 @@ public final class MockCluster implements AutoCloseable {
     return api.admin();
   }
 
-  /** A client set up as k8vent's own (see {@link PodSource#serialization()}). */
+  /** A client set up as k8vent's own (see {@link KubeClients#configure}). */
   public NamespacedKubernetesClient newClient() {
-    return api.server().createClient(b -> b.withKubernetesSerialization(PodSource.serialization()));
+    return api.server().createClient(KubeClients::configure);
   }
 
   public String url() {
