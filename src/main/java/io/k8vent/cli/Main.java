@@ -13,7 +13,16 @@ public final class Main {
 
   public static void main(String[] args) {
     CommonPool.useAPool();
-    int code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    int code;
+    try {
+      code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    } catch (Error e) {
+      // picocli reports exceptions itself but lets errors through; the process must still end
+      // rather than stay up with its HTTP and ops threads and no daemon.
+      System.err.println("k8vent: stopped by an unexpected error");
+      e.printStackTrace();
+      code = 1;
+    }
     System.exit(code);
   }
 
