@@ -65,10 +65,13 @@ EXPOSE 8080
 # so one- and two-CPU containers do not start a thread per HTTP response; see Main.)
 # An OutOfMemoryError ends the process so Kubernetes restarts it instead of leaving a
 # half-working watcher.
+# A young generation of 12 MiB keeps the heap that the initial list touches small (the
+# initial heap already follows the limit: 1/64 of it).
 # The perf-data file is off: nothing in the image could read it and /tmp may be
 # read-only. The archive's own log lines are off so that every line on stderr stays JSON.
 ENTRYPOINT ["/opt/java/bin/java", \
             "-XX:MaxRAMPercentage=55", \
+            "-Xmn12m", \
             "-XX:MinHeapFreeRatio=10", \
             "-XX:MaxHeapFreeRatio=20", \
             "-XX:+UseSerialGC", \
