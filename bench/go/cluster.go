@@ -17,15 +17,15 @@ import (
 	"time"
 )
 
-// Cluster is etcd and kube-apiserver on loopback ports with a temporary data directory, an admin
-// token in group system:masters, and a kubeconfig holding that token.
+// Cluster is an API server on loopback with a temporary directory, an admin token and a
+// kubeconfig holding that token: etcd and kube-apiserver (token in group system:masters), or
+// the harness's own in-memory pod API (mockapi.go).
 type Cluster struct {
 	Dir        string
 	Server     string
 	Token      string
 	Kubeconfig string
-	etcd       *Proc
-	apiserver  *Proc
+	procs      []*Proc // started in this order, stopped in reverse
 }
 
 func freePort() (int, error) {
@@ -72,7 +72,7 @@ func startCluster(binDir, dir string) (*Cluster, error) {
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
 	// fsync is off: the figures are about k8vent, and etcd on this VM's disk would otherwise be
 	// the first thing to limit the write rate of the churn scenario.
-	c.etcd, err = startProc("etcd", filepath.Join(dir, "etcd.log"), os.Environ(),
+	etcd, err := startProc("etcd", filepath.Join(dir, "etcd.log"), os.Environ(),
 		filepath.Join(binDir, "etcd"),
 		"--name=bench", "--data-dir="+filepath.Join(dir, "etcd"),
 		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
@@ -82,7 +82,8 @@ func startCluster(binDir, dir string) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.apiserver, err = startProc("kube-apiserver", filepath.Join(dir, "apiserver.log"), os.Environ(),
+	c.procs = append(c.procs, etcd)
+	apiserver, err := startProc("kube-apiserver", filepath.Join(dir, "apiserver.log"), os.Environ(),
 		filepath.Join(binDir, "kube-apiserver"),
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(securePort),
@@ -99,8 +100,44 @@ func startCluster(binDir, dir string) (*Cluster, error) {
 		c.Stop()
 		return nil, err
 	}
-	c.Server = "https://127.0.0.1:" + strconv.Itoa(securePort)
-	c.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	c.procs = append(c.procs, apiserver)
+	return c.serve("https://127.0.0.1:" + strconv.Itoa(securePort))
+}
+
+// startMockCluster runs the harness's in-memory pod API (k8bench mockapi) instead of etcd and
+// kube-apiserver.
+func startMockCluster(dir string) (*Cluster, error) {
+	c := &Cluster{Dir: dir}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	token := make([]byte, 16)
+	if _, err := rand.Read(token); err != nil {
+		return nil, err
+	}
+	c.Token = hex.EncodeToString(token)
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(c.Token), 0o600); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	mock, err := startProc("mockapi", filepath.Join(dir, "mockapi.log"), os.Environ(), self(), "mockapi",
+		"--addr", addr, "--token-file", tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	c.procs = append(c.procs, mock)
+	return c.serve("https://" + addr)
+}
+
+// serve writes the kubeconfig for server and waits until the API answers.
+func (c *Cluster) serve(server string) (*Cluster, error) {
+	c.Server = server
+	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
 	if err := os.WriteFile(c.Kubeconfig, []byte(kubeconfig(c.Server, c.Token)), 0o600); err != nil {
 		c.Stop()
 		return nil, err
@@ -116,11 +153,10 @@ func (c *Cluster) awaitReady(timeout time.Duration) error {
 	kube := newKube(c.Server, c.Token)
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if c.apiserver.Exited() {
-			return fmt.Errorf("kube-apiserver exited:\n%s", c.apiserver.Tail(20))
-		}
-		if c.etcd.Exited() {
-			return fmt.Errorf("etcd exited:\n%s", c.etcd.Tail(20))
+		for _, p := range c.procs {
+			if p.Exited() {
+				return fmt.Errorf("%s exited:\n%s", p.Name, p.Tail(20))
+			}
 		}
 		// The default namespace appears once the bootstrap controllers ran.
 		if status, _, err := kube.do("GET", "/api/v1/namespaces/default", "", nil); err == nil && status == 200 {
@@ -130,22 +166,22 @@ func (c *Cluster) awaitReady(timeout time.Duration) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return fmt.Errorf("kube-apiserver not ready within %s:\n%s", timeout, c.apiserver.Tail(20))
+	last := c.procs[len(c.procs)-1]
+	return fmt.Errorf("%s not ready within %s:\n%s", last.Name, timeout, last.Tail(20))
 }
 
-// CPUSeconds is what etcd and kube-apiserver used so far.
+// CPUSeconds is what the API server's processes used so far.
 func (c *Cluster) CPUSeconds() float64 {
-	return c.etcd.CPUSeconds() + c.apiserver.CPUSeconds()
+	total := 0.0
+	for _, p := range c.procs {
+		total += p.CPUSeconds()
+	}
+	return total
 }
-
-func (c *Cluster) APIServerPid() int { return c.apiserver.Pid() }
 
 func (c *Cluster) Stop() {
-	if c.apiserver != nil {
-		c.apiserver.Stop(10 * time.Second)
-	}
-	if c.etcd != nil {
-		c.etcd.Stop(10 * time.Second)
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		c.procs[i].Stop(10 * time.Second)
 	}
 }
 

@@ -6,6 +6,7 @@
 //	k8bench receiver [flags]       the receiving webhook (loopback only)
 //	k8bench load create|churn      the load generator against the API server
 //	k8bench cluster                etcd + kube-apiserver on loopback until interrupted
+//	k8bench mockapi [flags]        an in-memory pod API on loopback (churn with --api mock)
 package main
 
 import (
@@ -27,6 +28,8 @@ func main() {
 		err = loadMain(os.Args[2:])
 	case "cluster":
 		err = clusterMain(os.Args[2:])
+	case "mockapi":
+		err = mockAPIMain(os.Args[2:])
 	default:
 		usage()
 	}
@@ -37,6 +40,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: k8bench run SCENARIO [flags] | receiver | load create|churn | cluster")
+	fmt.Fprintln(os.Stderr, "usage: k8bench run SCENARIO [flags] | receiver | load create|churn | cluster | mockapi")
 	os.Exit(2)
 }

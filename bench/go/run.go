@@ -21,6 +21,7 @@ import (
 
 type options struct {
 	root, kubeBin, results, label, command string
+	api                                    string
 	classpath, defaultJavaOpts             string
 	runs, pods, rate, maxInFlight          int
 	duration                               time.Duration
@@ -101,6 +102,7 @@ func runMain(args []string) error {
 	fs.StringVar(&o.command, "command", strings.Join(os.Args, " "), "the command line to record")
 	fs.StringVar(&o.classpath, "classpath", "", "test classpath (ceiling and jmh)")
 	fs.StringVar(&o.defaultJavaOpts, "default-java-opts", "", "bin/k8vent's default K8VENT_JAVA_OPTS")
+	fs.StringVar(&o.api, "api", "real", "API server for sync, churn and startup: real (etcd + kube-apiserver) or mock (k8bench mockapi)")
 	fs.IntVar(&o.runs, "runs", 3, "runs per scenario (JMH: forks)")
 	fs.IntVar(&o.pods, "pods", 0, "pods (default: the scenario's)")
 	fs.IntVar(&o.rate, "rate", 1000, "churn: updates per second")
@@ -110,6 +112,9 @@ func runMain(args []string) error {
 	_ = fs.Parse(args[1:])
 	if o.runs < 1 {
 		return errors.New("--runs must be at least 1")
+	}
+	if o.api != "real" && o.api != "mock" {
+		return fmt.Errorf("--api must be real or mock, not %q", o.api)
 	}
 	list := []string{scenario}
 	if scenario == "all" {
@@ -138,6 +143,9 @@ func runScenario(scenario string, o options) error {
 	var runs []Run
 	var targets []Target
 	settings := map[string]any{"runs": o.runs}
+	if scenario != "ceiling" && scenario != "jmh" {
+		settings["api"] = o.api
+	}
 	switch scenario {
 	case "sync-10k", "sync-50k":
 		pods := map[string]int{"sync-10k": 10000, "sync-50k": 50000}[scenario]
@@ -178,7 +186,7 @@ func runScenario(scenario string, o options) error {
 			{"peak_rss_mib", "peak RSS (VmHWM)", "MiB", nil},
 			{"rss_slope_mib_per_min", "RSS trend during churn", "MiB/min", nil},
 			{"k8vent_cores", "k8vent CPU during churn", "cores", nil},
-			{"cluster_cores", "etcd + kube-apiserver CPU during churn", "cores", nil},
+			{"cluster_cores", "API server CPU during churn (etcd + kube-apiserver, or the mock)", "cores", nil},
 		}
 	case "ceiling":
 		settings["max_in_flight"], settings["wrk_threads"] = o.maxInFlight, o.wrkThreads
@@ -234,8 +242,15 @@ func (b *bench) javaOpts() string {
 func (b *bench) logPath(name string) string { return filepath.Join(b.dir, name+".log") }
 
 func (b *bench) startCluster(pods int) error {
-	fmt.Fprintf(os.Stderr, "bench: starting etcd and kube-apiserver\n")
-	c, err := startCluster(b.o.kubeBin, filepath.Join(b.dir, "cluster"))
+	var c *Cluster
+	var err error
+	if b.o.api == "mock" {
+		fmt.Fprintf(os.Stderr, "bench: starting the in-memory pod API (k8bench mockapi)\n")
+		c, err = startMockCluster(filepath.Join(b.dir, "cluster"))
+	} else {
+		fmt.Fprintf(os.Stderr, "bench: starting etcd and kube-apiserver\n")
+		c, err = startCluster(b.o.kubeBin, filepath.Join(b.dir, "cluster"))
+	}
 	if err != nil {
 		return err
 	}
@@ -1045,7 +1060,9 @@ func (b *bench) versions() map[string]any {
 		"k8vent": commandOutput(filepath.Join(b.o.root, "bin", "k8vent"), "version"),
 		"git":    commandOutput("git", "-C", b.o.root, "describe", "--always", "--dirty"),
 	}
-	if b.o.kubeBin != "" {
+	if b.o.api == "mock" {
+		v["api"] = "k8bench mockapi (bench/go/mockapi.go)"
+	} else if b.o.kubeBin != "" {
 		v["kube-apiserver"] = commandOutput(filepath.Join(b.o.kubeBin, "kube-apiserver"), "--version")
 		v["etcd"] = commandOutput(filepath.Join(b.o.kubeBin, "etcd"), "--version")
 	}
