@@ -37,7 +37,7 @@ public final class Daemon implements AutoCloseable {
     this.client = client;
     this.status = status;
     HttpSender sender = new HttpSender(settings.connectTimeout(), settings.requestTimeout(),
-        settings.webhookCaFile(), "k8vent/" + Version.VERSION, null);
+        settings.webhookCaFile(), "k8vent/" + Version.VERSION);
     this.dispatcher = new Dispatcher(sender, settings.retryPolicy(), settings.maxInFlight(),
         DeliveryObserver.all(new DeliveryLog(), observer));
     PayloadWriter writer = new PayloadWriter(new ObjectMapper(), payloadEnv(settings, processEnv));

@@ -95,7 +95,7 @@ final class LinkImageCommand implements Callable<Integer> {
     Delivery delivery = new Delivery("link-image", link.owner() + "/" + link.repo(), "link-image", null, body,
         key == null ? null : new Signer(key).sign(body), UUID.randomUUID().toString(), System.nanoTime());
     HttpSender sender = new HttpSender(Duration.ofSeconds(5), Duration.ofSeconds(10), null,
-        "k8vent/" + Version.VERSION, null);
+        "k8vent/" + Version.VERSION);
     return send(sender, endpoint, delivery, retry, link);
   }
 

@@ -25,38 +25,63 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
 
-/** POSTs a delivery over HTTP/1.1 keep-alive connections and classifies the answer. */
+/**
+ * POSTs a delivery over HTTP/1.1 keep-alive connections and classifies the answer: {@code http://}
+ * webhooks through {@link PlainHttpClient}, {@code https://} ones through the JDK client.
+ */
 public final class HttpSender {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int EXCERPT_LIMIT = 200;
 
-  private final HttpClient client;
+  private final PlainHttpClient plain;
+  private final Duration connectTimeout;
+  private final SSLContext sslContext;
   private final Duration requestTimeout;
   private final String userAgent;
+  private HttpClient tlsClient;
 
-  public HttpSender(Duration connectTimeout, Duration requestTimeout, Path extraCaFile, String userAgent,
-      Executor executor) {
-    HttpClient.Builder builder = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(connectTimeout);
-    if (executor != null) {
-      builder.executor(executor);
-    }
-    if (extraCaFile != null) {
-      builder.sslContext(sslContextTrusting(extraCaFile));
-    }
-    this.client = builder.build();
+  /** A bad {@code extraCaFile} is a {@link io.k8vent.config.ConfigException} here, at start-up. */
+  public HttpSender(Duration connectTimeout, Duration requestTimeout, Path extraCaFile, String userAgent) {
+    this.plain = new PlainHttpClient(connectTimeout, requestTimeout);
+    this.connectTimeout = connectTimeout;
+    this.sslContext = extraCaFile == null ? null : sslContextTrusting(extraCaFile);
     this.requestTimeout = requestTimeout;
     this.userAgent = userAgent;
   }
 
+  /** The JDK client, built at the first https:// delivery (its selector thread is not needed before). */
+  private synchronized HttpClient tlsClient() {
+    if (tlsClient == null) {
+      HttpClient.Builder builder = HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .connectTimeout(connectTimeout);
+      if (sslContext != null) {
+        builder.sslContext(sslContext);
+      }
+      tlsClient = builder.build();
+    }
+    return tlsClient;
+  }
+
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
+    if ("http".equalsIgnoreCase(url.getScheme())) {
+      StringBuilder headers = new StringBuilder(256)
+          .append("Content-Type: application/json\r\nUser-Agent: ").append(userAgent)
+          .append("\r\nX-K8vent-Event: ").append(delivery.eventType())
+          .append("\r\nX-K8vent-Delivery: ").append(delivery.deliveryId()).append("\r\n");
+      if (delivery.signatures() != null) {
+        headers.append("X-Atomist-Signature: ").append(delivery.signatures().sha1())
+            .append("\r\nX-K8vent-Signature-256: ").append(delivery.signatures().sha256()).append("\r\n");
+      }
+      return plain.post(url, headers.toString(), delivery.body())
+          .thenApply(a -> result(a.status(), a.retryAfter(), a.bodyHead()))
+          .exceptionally(HttpSender::failure);
+    }
     HttpRequest.Builder request = HttpRequest.newBuilder(url)
         .timeout(requestTimeout)
         .header("Content-Type", "application/json")
@@ -68,7 +93,7 @@ public final class HttpSender {
       request.header("X-Atomist-Signature", delivery.signatures().sha1());
       request.header("X-K8vent-Signature-256", delivery.signatures().sha256());
     }
-    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
+    return tlsClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
         .thenApply(HttpSender::read)
         .exceptionally(HttpSender::failure);
   }
@@ -80,11 +105,15 @@ public final class HttpSender {
     } catch (IOException e) {
       head = new byte[0];
     }
-    String text = new String(head, StandardCharsets.UTF_8);
+    return result(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null), head);
+  }
+
+  private static SendResult result(int status, String retryAfterHeader, byte[] bodyHead) {
+    String text = new String(bodyHead, StandardCharsets.UTF_8);
     String excerpt = text.length() > EXCERPT_LIMIT ? text.substring(0, EXCERPT_LIMIT) + "…" : text;
     excerpt = excerpt.replaceAll("\\s+", " ").trim();
-    Duration retryAfter = response.headers().firstValue("Retry-After").map(HttpSender::parseRetryAfter).orElse(null);
-    return new SendResult(response.statusCode(), null, retryAfter, correlationId(text), excerpt);
+    Duration retryAfter = retryAfterHeader == null ? null : parseRetryAfter(retryAfterHeader);
+    return new SendResult(status, null, retryAfter, correlationId(text), excerpt);
   }
 
   private static String correlationId(String body) {
@@ -102,9 +131,9 @@ public final class HttpSender {
   private static SendResult failure(Throwable t) {
     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     String reason;
-    if (cause instanceof HttpConnectTimeoutException) {
+    if (cause instanceof HttpConnectTimeoutException || cause instanceof PlainHttpClient.ConnectTimeoutException) {
       reason = "connect timed out";
-    } else if (cause instanceof HttpTimeoutException) {
+    } else if (cause instanceof HttpTimeoutException || cause instanceof PlainHttpClient.RequestTimeoutException) {
       reason = "request timed out";
     } else if (cause instanceof ConnectException) {
       reason = "connection refused or unreachable";

@@ -57,7 +57,7 @@ public final class DeliveryCeiling {
     long count = Long.parseLong(opts.getOrDefault("count", "150000"));
 
     Counting observer = new Counting(warmup, warmup + count);
-    HttpSender sender = new HttpSender(Duration.ofSeconds(5), Duration.ofSeconds(10), null, "k8vent/bench", null);
+    HttpSender sender = new HttpSender(Duration.ofSeconds(5), Duration.ofSeconds(10), null, "k8vent/bench");
     Dispatcher dispatcher = new Dispatcher(sender, RetryPolicy.defaults(), maxInFlight, observer);
     long start = System.nanoTime();
     Thread feeder = new Thread(() -> feed(dispatcher, url, body, observer), "bench-feeder");

@@ -24,7 +24,7 @@ class HttpSenderTest {
   void readsTheCorrelationIdAtomistReturns() throws Exception {
     try (WebhookReceiver hook = new WebhookReceiver()
         .respond(n -> new Response(202, Map.of(), "{\"correlation_id\":\"c0ffee-42\"}"))) {
-      HttpSender sender = new HttpSender(Duration.ofSeconds(2), Duration.ofSeconds(5), null, "k8vent/test", null);
+      HttpSender sender = new HttpSender(Duration.ofSeconds(2), Duration.ofSeconds(5), null, "k8vent/test");
       SendResult result = sender.send(hook.url(), WebhookQueueTest.state("a", 1)).get();
 
       assertThat(result.succeeded()).isTrue();

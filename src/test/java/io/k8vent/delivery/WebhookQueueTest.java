@@ -42,7 +42,7 @@ class WebhookQueueTest {
   }
 
   private Dispatcher dispatcher(RetryPolicy policy, Duration requestTimeout) {
-    HttpSender sender = new HttpSender(Duration.ofSeconds(2), requestTimeout, null, "k8vent/test", null);
+    HttpSender sender = new HttpSender(Duration.ofSeconds(2), requestTimeout, null, "k8vent/test");
     Dispatcher d = new Dispatcher(sender, policy, 8, recorder);
     closeables.add(d);
     return d;
