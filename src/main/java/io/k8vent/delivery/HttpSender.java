@@ -25,6 +25,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
@@ -36,6 +37,7 @@ import javax.net.ssl.TrustManagerFactory;
 public final class HttpSender {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int EXCERPT_LIMIT = 200;
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   private final PlainHttpClient plain;
   private final Duration connectTimeout;
@@ -111,7 +113,7 @@ public final class HttpSender {
   private static SendResult result(int status, String retryAfterHeader, byte[] bodyHead) {
     String text = new String(bodyHead, StandardCharsets.UTF_8);
     String excerpt = text.length() > EXCERPT_LIMIT ? text.substring(0, EXCERPT_LIMIT) + "…" : text;
-    excerpt = excerpt.replaceAll("\\s+", " ").trim();
+    excerpt = WHITESPACE.matcher(excerpt).replaceAll(" ").trim();
     Duration retryAfter = retryAfterHeader == null ? null : parseRetryAfter(retryAfterHeader);
     return new SendResult(status, null, retryAfter, correlationId(text), excerpt);
   }
