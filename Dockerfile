@@ -22,8 +22,9 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package -Dgit.comm
 # prints (DockerfileModulesIT keeps it that way) plus jdk.crypto.ec, which jdeps cannot
 # see because the JDK loads it as a security provider: TLS to the API server and to
 # webhooks negotiates elliptic-curve key exchange and certificates through it.
-# --generate-cds-archive adds a class-data-sharing archive for the trimmed runtime,
-# which shortens start-up.
+# --generate-cds-archive adds a class-data-sharing archive of the trimmed runtime's own
+# classes, which the JVM maps at start. (An archive of k8vent's classes as well made
+# start-up 0.7 s faster but cost about 12 MiB of resident memory; see BENCHMARKS.md.)
 FROM eclipse-temurin:17-jdk AS jre
 RUN jlink \
       --add-modules java.base,java.compiler,java.desktop,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.httpserver,jdk.management,jdk.unsupported \
@@ -34,30 +35,21 @@ RUN jlink \
       --generate-cds-archive \
       --output /opt/java
 
-# Class-data sharing: a short run of the in-memory demo records the classes k8vent loads,
-# already parsed and verified, into an archive that the daemon maps at start instead of
-# reading some 8,000 classes from the jar; that halves the time to the first watch (see
-# BENCHMARKS.md). An archive fits only the runtime and jar it was recorded with, at the
-# same paths, so the final stage takes the jar and the archive from here.
-FROM jre AS cds
-COPY --from=build /src/target/k8vent.jar /opt/k8vent/k8vent.jar
-RUN /opt/java/bin/java -XX:+UseSerialGC -XX:ArchiveClassesAtExit=/opt/k8vent/k8vent.jsa \
-      -jar /opt/k8vent/k8vent.jar demo --in-memory --pods 2 --duration 2s --payload-file /dev/null
-
 # Run: distroless java-base has no shell, but unlike distroless base it carries the
 # shared libraries a Temurin runtime links against (zlib, libgcc, libstdc++) and a Java
 # CA bundle; its nonroot variant is user 65532. Files are copied as root, so the
 # daemon cannot modify its own runtime or jar.
 FROM gcr.io/distroless/java-base-debian12:nonroot
 COPY --from=jre /opt/java /opt/java
-COPY --from=cds /opt/k8vent /opt/k8vent
+COPY --from=build /src/target/k8vent.jar /opt/k8vent/k8vent.jar
 ENV K8VENT_LOG_FORMAT=json
 USER 65532:65532
 EXPOSE 8080
 # JVM flags chosen from bench/run measurements (BENCHMARKS.md). The heap follows the
-# container's memory limit: 55% of kube/'s 384Mi limit is about 211Mi, the heap 50,000 pods
-# need, leaving about 170Mi for metaspace, code cache, thread stacks and buffers (about 100Mi
-# measured), so the process hits its own heap limit before the kernel's OOM killer. The free
+# container's memory limit: 55% of kube/'s 384Mi limit is about 211Mi, more than 50,000
+# pods need (the whole process peaked at 185Mi with 50,000 pods), leaving about 170Mi for
+# metaspace, code cache, thread stacks and buffers (about 100Mi measured), so the process
+# hits its own heap limit before the kernel's OOM killer. The free
 # ratios make the heap grow only as far as it must. The serial collector has the smallest
 # footprint, and with heaps this small its pauses are short. C1 only (TieredStopAtLevel=1)
 # uses less memory and far less CPU at start-up than C2, for about 20% less peak delivery
@@ -68,7 +60,7 @@ EXPOSE 8080
 # A young generation of 12 MiB keeps the heap that the initial list touches small (the
 # initial heap already follows the limit: 1/64 of it).
 # The perf-data file is off: nothing in the image could read it and /tmp may be
-# read-only. The archive's own log lines are off so that every line on stderr stays JSON.
+# read-only.
 ENTRYPOINT ["/opt/java/bin/java", \
             "-XX:MaxRAMPercentage=55", \
             "-Xmn12m", \
@@ -78,7 +70,4 @@ ENTRYPOINT ["/opt/java/bin/java", \
             "-XX:TieredStopAtLevel=1", \
             "-XX:+ExitOnOutOfMemoryError", \
             "-XX:-UsePerfData", \
-            "-XX:SharedArchiveFile=/opt/k8vent/k8vent.jsa", \
-            "-Xlog:cds=off", \
-            "-Xlog:cds+dynamic=off", \
             "-jar", "/opt/k8vent/k8vent.jar"]

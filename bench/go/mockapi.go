@@ -39,8 +39,9 @@ import (
 	"time"
 )
 
-// keptEvents bounds the watch log: about a minute of churn at 1,000 writes/s.
-const keptEvents = 60000
+// keptEvents bounds the watch log: five seconds of churn at 1,000 writes/s, enough for a watch
+// to resume after the list it started from; a small log keeps the mock's own GC short.
+const keptEvents = 5000
 
 type mockPod struct {
 	key string // namespace/name

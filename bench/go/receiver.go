@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -30,6 +31,15 @@ type receiver struct {
 	lastSeq    map[int]int
 	outOfOrder int64
 	latencies  []int64
+	writtenAts []int64 // the API write time of each latency, to split the run into windows
+}
+
+// latencyWindow is how long after the first write a window starts, and its latencies.
+const latencyWindow = 10 * time.Second
+
+type WindowPercentiles struct {
+	FromS int `json:"from_s"`
+	Percentiles
 }
 
 var (
@@ -54,6 +64,7 @@ func (r *receiver) reset(expect int) {
 	r.added = map[int]bool{}
 	r.lastSeq = map[int]int{}
 	r.latencies = r.latencies[:0]
+	r.writtenAts = r.writtenAts[:0]
 }
 
 // number parses the decimal digits that follow mark in body.
@@ -115,6 +126,7 @@ func (r *receiver) hook(w http.ResponseWriter, req *http.Request) {
 		}
 		if event == "MODIFIED" && hasWrittenAt {
 			r.latencies = append(r.latencies, now-writtenAt)
+			r.writtenAts = append(r.writtenAts, writtenAt)
 		}
 	}
 	r.mu.Unlock()
@@ -124,17 +136,19 @@ func (r *receiver) hook(w http.ResponseWriter, req *http.Request) {
 
 // ReceiverStats is what /_bench/stats returns.
 type ReceiverStats struct {
-	Requests      int64            `json:"requests"`
-	Bytes         int64            `json:"bytes"`
-	Events        map[string]int64 `json:"events"`
-	FirstNs       int64            `json:"first_ns"`
-	LastNs        int64            `json:"last_ns"`
-	Expect        int              `json:"expect"`
-	DistinctAdded int              `json:"distinct_added"`
-	DoneNs        int64            `json:"done_ns"`
-	OutOfOrder    int64            `json:"out_of_order"`
-	Latency       Percentiles      `json:"latency_ms"`
-	LastSeq       map[string]int   `json:"last_seq,omitempty"`
+	Requests      int64               `json:"requests"`
+	Bytes         int64               `json:"bytes"`
+	Events        map[string]int64    `json:"events"`
+	FirstNs       int64               `json:"first_ns"`
+	LastNs        int64               `json:"last_ns"`
+	Expect        int                 `json:"expect"`
+	DistinctAdded int                 `json:"distinct_added"`
+	DoneNs        int64               `json:"done_ns"`
+	OutOfOrder    int64               `json:"out_of_order"`
+	Latency       Percentiles         `json:"latency_ms"`
+	Windows       []WindowPercentiles `json:"latency_ms_by_10s_of_writes"`
+	AfterWarmUp   Percentiles         `json:"latency_ms_after_first_10s"`
+	LastSeq       map[string]int      `json:"last_seq,omitempty"`
 }
 
 func (r *receiver) stats(withSeq bool) ReceiverStats {
@@ -142,7 +156,7 @@ func (r *receiver) stats(withSeq bool) ReceiverStats {
 	defer r.mu.Unlock()
 	s := ReceiverStats{Requests: r.requests, Bytes: r.bytes, Events: map[string]int64{}, FirstNs: r.firstNs,
 		LastNs: r.lastNs, Expect: r.expect, DistinctAdded: len(r.added), DoneNs: r.doneNs, OutOfOrder: r.outOfOrder,
-		Latency: percentiles(r.latencies)}
+		Latency: percentiles(r.latencies), Windows: r.windows(), AfterWarmUp: r.afterFirstWindow()}
 	for k, v := range r.events {
 		s.Events[k] = v
 	}
@@ -153,6 +167,43 @@ func (r *receiver) stats(withSeq bool) ReceiverStats {
 		}
 	}
 	return s
+}
+
+// afterFirstWindow is the latency of the writes sent 10 s or more after the first one: k8vent's
+// steady state, without the code paths it compiles when the first watch events arrive.
+func (r *receiver) afterFirstWindow() Percentiles {
+	if len(r.writtenAts) == 0 {
+		return Percentiles{}
+	}
+	first := slices.Min(r.writtenAts)
+	var later []int64
+	for i, t := range r.writtenAts {
+		if t-first >= int64(latencyWindow) {
+			later = append(later, r.latencies[i])
+		}
+	}
+	return percentiles(later)
+}
+
+// windows splits the latencies by when their write was sent: 0-10 s after the first write, 10-20 s, ...
+func (r *receiver) windows() []WindowPercentiles {
+	if len(r.writtenAts) == 0 {
+		return nil
+	}
+	first := slices.Min(r.writtenAts)
+	var byWindow [][]int64
+	for i, t := range r.writtenAts {
+		w := int((t - first) / int64(latencyWindow))
+		for len(byWindow) <= w {
+			byWindow = append(byWindow, nil)
+		}
+		byWindow[w] = append(byWindow[w], r.latencies[i])
+	}
+	out := make([]WindowPercentiles, 0, len(byWindow))
+	for w, l := range byWindow {
+		out = append(out, WindowPercentiles{FromS: w * int(latencyWindow/time.Second), Percentiles: percentiles(l)})
+	}
+	return out
 }
 
 func receiverMain(args []string) error {
