@@ -28,6 +28,15 @@ type Cluster struct {
 	procs      []*Proc // started in this order, stopped in reverse
 }
 
+// newToken is a random bearer token for the bench admin.
+func newToken() (string, error) {
+	token := make([]byte, 16)
+	if _, err := rand.Read(token); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(token), nil
+}
+
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,11 +53,11 @@ func startCluster(binDir, dir string) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	token := make([]byte, 16)
-	if _, err := rand.Read(token); err != nil {
+	token, err := newToken()
+	if err != nil {
 		return nil, err
 	}
-	c.Token = hex.EncodeToString(token)
+	c.Token = token
 	if err := writeServiceAccountKeys(dir); err != nil {
 		return nil, err
 	}
@@ -111,11 +120,11 @@ func startMockCluster(dir string) (*Cluster, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	token := make([]byte, 16)
-	if _, err := rand.Read(token); err != nil {
+	token, err := newToken()
+	if err != nil {
 		return nil, err
 	}
-	c.Token = hex.EncodeToString(token)
+	c.Token = token
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, []byte(c.Token), 0o600); err != nil {
 		return nil, err

@@ -156,7 +156,8 @@ func (r *receiver) stats(withSeq bool) ReceiverStats {
 	defer r.mu.Unlock()
 	s := ReceiverStats{Requests: r.requests, Bytes: r.bytes, Events: map[string]int64{}, FirstNs: r.firstNs,
 		LastNs: r.lastNs, Expect: r.expect, DistinctAdded: len(r.added), DoneNs: r.doneNs, OutOfOrder: r.outOfOrder,
-		Latency: percentiles(r.latencies), Windows: r.windows(), AfterWarmUp: r.afterFirstWindow()}
+		Latency: percentiles(r.latencies)}
+	s.Windows, s.AfterWarmUp = r.latencyByWindow()
 	for k, v := range r.events {
 		s.Events[k] = v
 	}
@@ -169,41 +170,31 @@ func (r *receiver) stats(withSeq bool) ReceiverStats {
 	return s
 }
 
-// afterFirstWindow is the latency of the writes sent 10 s or more after the first one: k8vent's
-// steady state, without the code paths it compiles when the first watch events arrive.
-func (r *receiver) afterFirstWindow() Percentiles {
+// latencyByWindow splits the latencies by when their write was sent (0-10 s after the first
+// write, 10-20 s, ...) and also returns those of every window after the first: k8vent's steady
+// state, without the code paths it compiles when the first watch events arrive.
+func (r *receiver) latencyByWindow() ([]WindowPercentiles, Percentiles) {
 	if len(r.writtenAts) == 0 {
-		return Percentiles{}
-	}
-	first := slices.Min(r.writtenAts)
-	var later []int64
-	for i, t := range r.writtenAts {
-		if t-first >= int64(latencyWindow) {
-			later = append(later, r.latencies[i])
-		}
-	}
-	return percentiles(later)
-}
-
-// windows splits the latencies by when their write was sent: 0-10 s after the first write, 10-20 s, ...
-func (r *receiver) windows() []WindowPercentiles {
-	if len(r.writtenAts) == 0 {
-		return nil
+		return nil, Percentiles{}
 	}
 	first := slices.Min(r.writtenAts)
 	var byWindow [][]int64
+	var later []int64
 	for i, t := range r.writtenAts {
 		w := int((t - first) / int64(latencyWindow))
 		for len(byWindow) <= w {
 			byWindow = append(byWindow, nil)
 		}
 		byWindow[w] = append(byWindow[w], r.latencies[i])
+		if w > 0 {
+			later = append(later, r.latencies[i])
+		}
 	}
 	out := make([]WindowPercentiles, 0, len(byWindow))
 	for w, l := range byWindow {
 		out = append(out, WindowPercentiles{FromS: w * int(latencyWindow/time.Second), Percentiles: percentiles(l)})
 	}
-	return out
+	return out, percentiles(later)
 }
 
 func receiverMain(args []string) error {

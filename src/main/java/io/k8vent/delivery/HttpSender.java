@@ -25,6 +25,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -72,32 +73,31 @@ public final class HttpSender {
 
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
     if ("http".equalsIgnoreCase(url.getScheme())) {
-      StringBuilder headers = new StringBuilder(256)
-          .append("Content-Type: application/json\r\nUser-Agent: ").append(userAgent)
-          .append("\r\nX-K8vent-Event: ").append(delivery.eventType())
-          .append("\r\nX-K8vent-Delivery: ").append(delivery.deliveryId()).append("\r\n");
-      if (delivery.signatures() != null) {
-        headers.append("X-Atomist-Signature: ").append(delivery.signatures().sha1())
-            .append("\r\nX-K8vent-Signature-256: ").append(delivery.signatures().sha256()).append("\r\n");
-      }
+      StringBuilder headers = new StringBuilder(256);
+      eachHeader(delivery, (name, value) -> headers.append(name).append(": ").append(value).append("\r\n"));
       return plain.post(url, headers.toString(), delivery.body())
           .thenApply(a -> result(a.status(), a.retryAfter(), a.bodyHead()))
           .exceptionally(HttpSender::failure);
     }
     HttpRequest.Builder request = HttpRequest.newBuilder(url)
         .timeout(requestTimeout)
-        .header("Content-Type", "application/json")
-        .header("User-Agent", userAgent)
-        .header("X-K8vent-Event", delivery.eventType())
-        .header("X-K8vent-Delivery", delivery.deliveryId())
         .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()));
-    if (delivery.signatures() != null) {
-      request.header("X-Atomist-Signature", delivery.signatures().sha1());
-      request.header("X-K8vent-Signature-256", delivery.signatures().sha256());
-    }
+    eachHeader(delivery, request::header);
     return tlsClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
         .thenApply(HttpSender::read)
         .exceptionally(HttpSender::failure);
+  }
+
+  /** The request headers of a delivery (SPEC §3), the same whichever client sends it. */
+  private void eachHeader(Delivery delivery, BiConsumer<String, String> header) {
+    header.accept("Content-Type", "application/json");
+    header.accept("User-Agent", userAgent);
+    header.accept("X-K8vent-Event", delivery.eventType());
+    header.accept("X-K8vent-Delivery", delivery.deliveryId());
+    if (delivery.signatures() != null) {
+      header.accept("X-Atomist-Signature", delivery.signatures().sha1());
+      header.accept("X-K8vent-Signature-256", delivery.signatures().sha256());
+    }
   }
 
   private static SendResult read(HttpResponse<InputStream> response) {

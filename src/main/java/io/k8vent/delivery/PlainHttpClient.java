@@ -325,11 +325,16 @@ final class PlainHttpClient {
       if (r == -1) {
         throw new EOFException("the webhook closed the connection in the middle of its answer");
       }
-      int keep = Math.min(r, BODY_HEAD_LIMIT - head.size());
-      if (keep > 0) {
-        head.write(buf, 0, keep);
-      }
+      keepHead(head, buf, r);
       left -= r;
+    }
+  }
+
+  /** Keeps what fits of {@code buf[0..r)} in the first {@link #BODY_HEAD_LIMIT} bytes of the body. */
+  private static void keepHead(ByteArrayOutputStream head, byte[] buf, int r) {
+    int keep = Math.min(r, BODY_HEAD_LIMIT - head.size());
+    if (keep > 0) {
+      head.write(buf, 0, keep);
     }
   }
 
@@ -359,10 +364,7 @@ final class PlainHttpClient {
     ByteArrayOutputStream head = new ByteArrayOutputStream(256);
     byte[] buf = new byte[8192];
     for (int r = in.read(buf); r != -1; r = in.read(buf)) {
-      int keep = Math.min(r, BODY_HEAD_LIMIT - head.size());
-      if (keep > 0) {
-        head.write(buf, 0, keep);
-      }
+      keepHead(head, buf, r);
     }
     return head.toByteArray();
   }

@@ -129,6 +129,14 @@ class PlainHttpClientTest {
     return true;
   }
 
+  /** Answers each connection's first request with {@code answer}, then closes the connection. */
+  private static Handler answerOnceAndClose(String answer) {
+    return (head, body, out, n) -> {
+      write(out, answer);
+      return false;
+    };
+  }
+
   private SendResult send(URI url, Delivery d) throws Exception {
     return sender.send(url, d).get(10, TimeUnit.SECONDS);
   }
@@ -177,10 +185,7 @@ class PlainHttpClientTest {
 
   @Test
   void aConnectionTheWebhookClosedIsReplacedWithoutLosingTheDelivery() throws Exception {
-    RawServer server = new RawServer((head, body, out, n) -> {
-      write(out, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-      return false;
-    });
+    RawServer server = new RawServer(answerOnceAndClose("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
     assertThat(send(server.url(), WebhookQueueTest.state("a", 1)).status()).isEqualTo(200);
     assertThat(send(server.url(), WebhookQueueTest.state("a", 2)).status()).isEqualTo(200);
 
@@ -190,10 +195,8 @@ class PlainHttpClientTest {
 
   @Test
   void anAnswerWithoutLengthEndsWithTheConnection() throws Exception {
-    RawServer server = new RawServer((head, body, out, n) -> {
-      write(out, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nmissing   field\nteam");
-      return false;
-    });
+    RawServer server = new RawServer(
+        answerOnceAndClose("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nmissing   field\nteam"));
     SendResult result = send(server.url(), WebhookQueueTest.state("a", 1));
 
     assertThat(result.status()).isEqualTo(400);
