@@ -61,7 +61,11 @@ public final class PodSource implements AutoCloseable {
     return serialization;
   }
 
-  /** Starts watching; the future completes once every informer has handed over its initial list. */
+  /**
+   * Starts watching; the future completes once every informer has handed its initial list to the
+   * sink, without waiting for the watch that follows it to open (events from the list's
+   * resourceVersion on are not missed either way).
+   */
   public CompletableFuture<Void> start() {
     List<CompletableFuture<Void>> synced = new ArrayList<>();
     if (namespaces.isEmpty()) {
@@ -86,18 +90,27 @@ public final class PodSource implements AutoCloseable {
       status.watchFailed(scope, t);
       return true;
     });
-    informer.addEventHandler(handler());
+    Handler handler = handler();
+    informer.addEventHandler(handler);
     informers.add(informer);
     LOG.info("watching pods in {}", scope);
-    return informer.start().toCompletableFuture();
+    informer.start().whenComplete((started, t) -> {
+      if (t != null) {
+        handler.listed.completeExceptionally(t);
+      }
+    });
+    return handler.listed;
   }
 
   /** The informer callback; package-visible so tests can drive resync-style calls directly. */
-  ResourceEventHandler<GenericKubernetesResource> handler() {
+  Handler handler() {
     return new Handler();
   }
 
-  private final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
+  final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
+    /** Completes at the first onList, which fabric8 calls after handing over every pod of the list. */
+    final CompletableFuture<Void> listed = new CompletableFuture<>();
+
     @Override
     public void onAdd(GenericKubernetesResource pod) {
       emit(PodEvent.Type.ADDED, pod);
@@ -133,6 +146,7 @@ public final class PodSource implements AutoCloseable {
     @Override
     public void onList(String resourceVersion, boolean remainedEmpty) {
       status.listed();
+      listed.complete(null);
     }
 
     private void emit(PodEvent.Type type, GenericKubernetesResource pod) {

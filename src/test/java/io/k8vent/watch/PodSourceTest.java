@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodListBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class PodSourceTest {
@@ -43,5 +50,31 @@ class PodSourceTest {
     handler.onAdd(pod("2"));
 
     assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void startCompletesOnceTheListIsHandedOverWithoutWaitingForTheWatch() throws Exception {
+    KubernetesMockServer server = new KubernetesMockServer(false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    // The list answers; the watch is never served (the mock answers 404), so it never opens.
+    server.expect().get().withPath("/api/v1/pods?limit=100").andReturn(200, new PodListBuilder()
+        .withNewMetadata().withResourceVersion("7").endMetadata()
+        .addNewItem().withNewMetadata().withNamespace("ns").withName("a").withUid("ua").withResourceVersion("5")
+        .endMetadata().endItem()
+        .addNewItem().withNewMetadata().withNamespace("ns").withName("b").withUid("ub").withResourceVersion("6")
+        .endMetadata().endItem()
+        .build()).always();
+    List<PodEvent> events = Collections.synchronizedList(new ArrayList<>());
+    WatchStatus status = new WatchStatus();
+    try (KubernetesClient client = KubeClients.configure(new KubernetesClientBuilder()
+        .withConfig(server.createClient().getConfiguration())).build();
+        PodSource source = new PodSource(client, List.of(), "atomist.com/k8vent", events::add, status)) {
+      source.start().get(30, TimeUnit.SECONDS);
+
+      assertThat(events).extracting(e -> e.pod().getMetadata().getName()).containsExactly("a", "b");
+      assertThat(events).extracting(PodEvent::type).containsOnly(PodEvent.Type.ADDED);
+    } finally {
+      server.destroy();
+    }
   }
 }
