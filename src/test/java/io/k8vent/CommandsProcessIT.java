@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** demo, sink and version run from the built jar, as a newcomer runs them. */
+/** demo, sink and version run from the built jar, and bin/k8vent, as a newcomer runs them. */
 class CommandsProcessIT {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -116,6 +117,39 @@ class CommandsProcessIT {
       String expected = Files.isDirectory(Path.of(".git")) ? gitHead() : "unknown";
       assertThat(version.stdout()).startsWith("k8vent ").contains("commit " + expected).contains("java 17");
     }
+  }
+
+  @Test
+  void binK8ventRecordsTheClassArchiveOnceAndStartsFromIt() throws Exception {
+    Path script = dir.resolve("bin").resolve("k8vent");
+    Path jar = dir.resolve("target").resolve("k8vent.jar");
+    Files.createDirectories(script.getParent());
+    Files.createDirectories(jar.getParent());
+    Files.copy(Path.of("bin", "k8vent"), script, StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(Path.of("target", "k8vent.jar"), jar, StandardCopyOption.COPY_ATTRIBUTES);
+
+    String[] first = runScript(script, Map.of(), "version");
+    assertThat(first[1]).contains("recording the class-data-sharing archive").doesNotContain("could not record");
+    assertThat(dir.resolve("target").resolve("k8vent.jsa")).isRegularFile();
+
+    String[] second = runScript(script, Map.of("K8VENT_JAVA_OPTS", "-XX:+UseSerialGC -Xlog:class+load"), "version");
+    assertThat(second[1]).doesNotContain("recording");
+    assertThat(second[0]).contains("io.k8vent.cli.Main source: shared objects file (top)").contains("k8vent 0.");
+  }
+
+  /** Runs a script to its end (exit 0 expected); returns its stdout and stderr. */
+  private String[] runScript(Path script, Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(script.toString()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+    String[] output = {Files.readString(out), Files.readString(err)};
+    assertThat(process.exitValue()).as("%s%n%s", output[0], output[1]).isZero();
+    return output;
   }
 
   private static String gitHead() throws Exception {

@@ -7,8 +7,6 @@ import io.k8vent.logging.LogSetup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,9 +20,6 @@ import picocli.CommandLine.Spec;
             + "deletes some, and prints every delivery, a summary and the path of an example payload.",
         "Every option can also be set by the environment variable shown; the option wins."})
 final class DemoCommand implements Callable<Integer> {
-  /** Held so the logging framework cannot forget the level set on it. */
-  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
-
   private final Env env;
 
   @Spec
@@ -65,7 +60,6 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LogSetup.configure("text", env.or(logLevel, "K8VENT_LOG_LEVEL", "warn"));
-    MOCK_SERVER_LOG.setLevel(Level.WARNING);
     int n = Values.positiveInt(env.or(pods, "K8VENT_DEMO_PODS", "5"), "--pods");
     if (n > 100) {
       throw new ConfigException("invalid --pods \"" + n + "\"; the demo creates at most 100 pods");

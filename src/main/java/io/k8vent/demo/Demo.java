@@ -169,7 +169,7 @@ public final class Demo {
     return "demo-" + id;
   }
 
-  private static Pod pending(int id) {
+  static Pod pending(int id) {
     PodBuilder pod = new PodBuilder()
         .withNewMetadata().withName(name(id)).withNamespace(NAMESPACE)
         .addToLabels("app", "demo").addToLabels("version", "v1").endMetadata()
@@ -183,7 +183,7 @@ public final class Demo {
     return pod.build();
   }
 
-  private static Pod running(Pod pod) {
+  static Pod running(Pod pod) {
     String now = Instant.now().toString();
     int id = Integer.parseInt(pod.getMetadata().getName().substring("demo-".length()));
     return new PodBuilder(pod).editStatus().withPhase("Running").withHostIP("10.0.0.1").withPodIP("10.244.0." + (10 + id))

@@ -8,17 +8,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The image's Java steps, run here without Docker: the Dockerfile's own jlink command, then its
- * ENTRYPOINT on that runtime running the in-memory demo (which proves the module list is enough to
- * run k8vent), with the runtime's class archive required ({@code -Xshare:on} fails when it cannot
- * be mapped). Paths under /opt move into a temporary directory; everything else is taken from the
- * Dockerfile as written.
+ * The image's Java steps, run here without Docker: the Dockerfile's own jlink command, its
+ * recording of k8vent's class archive on that runtime, then its ENTRYPOINT running the in-memory
+ * demo (which proves the module list is enough to run k8vent), with the runtime's class archive
+ * required ({@code -Xshare:on} fails when it cannot be mapped) and k8vent's classes seen coming
+ * from the recorded one. Paths under /opt move into a temporary directory; everything else is
+ * taken from the Dockerfile as written.
  */
 class DockerfileRuntimeIT {
   private final Dockerfile dockerfile = Dockerfile.read();
@@ -27,7 +30,7 @@ class DockerfileRuntimeIT {
   Path root;
 
   @Test
-  void theTrimmedRuntimeRunsK8ventWithItsClassArchive() throws Exception {
+  void theTrimmedRuntimeRecordsAndMapsK8ventsClassArchive() throws Exception {
     List<String> jlink = relocate(only(dockerfile.stage("jre").all("RUN")).words());
     jlink.set(0, Path.of(System.getProperty("java.home"), "bin", "jlink").toString());
     run(jlink, 300);
@@ -35,6 +38,7 @@ class DockerfileRuntimeIT {
     Path jar = Path.of(relocate(List.of(copiedJar())).get(0));
     Files.createDirectories(jar.getParent());
     Files.copy(Path.of("target", "k8vent.jar"), jar);
+    run(relocate(only(dockerfile.stage("cds").all("RUN")).words()), 300);
 
     List<String> entrypoint = relocate(dockerfile.finalStage().all("ENTRYPOINT").get(0).execArguments());
     List<String> command = new ArrayList<>(entrypoint.subList(0, 1));
@@ -43,8 +47,11 @@ class DockerfileRuntimeIT {
     List<String> version = new ArrayList<>(command);
     version.add("version");
     assertThat(run(version, 60)).startsWith("k8vent ");
+    command.add(command.size() - 2, "-Xlog:class+load");
     command.addAll(List.of("demo", "--in-memory", "--pods", "2", "--duration", "2s", "--payload-file", "/dev/null"));
-    assertThat(run(command, 300)).contains("summary:").contains("0 failed");
+    assertThat(run(command, 300)).contains("summary:").contains("0 failed")
+        .contains("io.k8vent.Daemon source: shared objects file (top)")
+        .contains("io.fabric8.kubernetes.client.informers.impl.cache.Reflector source: shared objects file (top)");
   }
 
   private static Instruction only(List<Instruction> instructions) {
@@ -52,11 +59,11 @@ class DockerfileRuntimeIT {
     return instructions.get(0);
   }
 
-  /** Where the final stage puts the jar it takes from the build stage. */
+  /** Where the class-archive stage puts the jar it takes from the build stage (the final stage's path too). */
   private String copiedJar() {
-    return dockerfile.finalStage().all("COPY").stream().filter(c -> c.words().contains("--from=build"))
+    return dockerfile.stage("cds").all("COPY").stream().filter(c -> c.words().contains("--from=build"))
         .map(c -> c.words().get(c.words().size() - 1)).findFirst()
-        .orElseThrow(() -> new AssertionError("the final stage copies nothing from the build stage"));
+        .orElseThrow(() -> new AssertionError("the cds stage copies nothing from the build stage"));
   }
 
   private List<String> relocate(List<String> words) {
@@ -67,10 +74,21 @@ class DockerfileRuntimeIT {
     return moved;
   }
 
-  /** Runs a command, expects exit 0, returns its output (stdout and stderr). */
-  private String run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+  /**
+   * Runs a command, expects exit 0, returns its output (stdout and stderr). Leading {@code NAME=value}
+   * words set environment variables, as in a RUN instruction.
+   */
+  private String run(List<String> words, int timeoutSeconds) throws IOException, InterruptedException {
     Path log = Files.createTempFile(root, "out", ".txt");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    List<String> command = new ArrayList<>(words);
+    Map<String, String> environment = new HashMap<>();
+    while (command.get(0).matches("[A-Z_][A-Z0-9_]*=.*")) {
+      String[] variable = command.remove(0).split("=", 2);
+      environment.put(variable[0], variable[1]);
+    }
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertThat(process.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
     String output = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(process.exitValue()).as("%s%n%s", command, output).isZero();

@@ -65,17 +65,35 @@ class DockerfileTest {
     String jar = command.get(command.size() - 1);
     assertThat(command.get(0)).isEqualTo(runtime + "/bin/java");
     assertThat(command).containsSubsequence("-jar", jar);
-    assertThat(jar).endsWith("/k8vent.jar").isEqualTo(copiedTo(last, "build"));
+    assertThat(jar).endsWith("/k8vent.jar").startsWith(copiedTo(last, "cds") + "/")
+        .isEqualTo(copiedTo(dockerfile.stage("cds"), "build"));
   }
 
   @Test
-  void mapsTheRuntimesOwnClassArchiveAndNoArchiveOfK8ventsClasses() {
-    List<String> command = dockerfile.finalStage().all("ENTRYPOINT").get(0).execArguments();
+  void recordsK8ventsClassArchiveWithTheEntrypointsFlagsAndMapsIt() {
+    List<String> entrypoint = dockerfile.finalStage().all("ENTRYPOINT").get(0).execArguments();
+    List<String> flags = entrypoint.subList(1, entrypoint.indexOf("-jar"));
+    String archive = flags.stream().filter(f -> f.startsWith("-XX:SharedArchiveFile="))
+        .map(f -> f.substring("-XX:SharedArchiveFile=".length())).findFirst()
+        .orElseThrow(() -> new AssertionError("the ENTRYPOINT maps no archive of k8vent's classes"));
+    Stage cds = dockerfile.stage("cds");
 
     assertThat(dockerfile.stage("jre").all("RUN")).singleElement()
         .satisfies(run -> assertThat(run.words()).contains("--generate-cds-archive"));
-    assertThat(command).as("an archive of k8vent's classes costs ~12 MiB RSS (BENCHMARKS.md)")
-        .noneMatch(flag -> flag.startsWith("-XX:SharedArchiveFile") || flag.startsWith("-Xshare"));
+    assertThat(cds.image()).as("recorded on the image's own runtime").isEqualTo("jre");
+    assertThat(archive).startsWith(copiedTo(dockerfile.finalStage(), "cds") + "/");
+    assertThat(flags).as("JSON logs stay JSON").contains("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    assertThat(cds.all("RUN")).singleElement().satisfies(run -> {
+      List<String> words = run.words();
+      int main = words.indexOf("io.k8vent.demo.ClassArchive");
+      assertThat(words.get(0)).as("the training daemon logs as the image does").isEqualTo("K8VENT_LOG_FORMAT=json");
+      assertThat(words.get(1)).isEqualTo(entrypoint.get(0));
+      assertThat(main).isPositive();
+      assertThat(words.subList(main + 1, main + 3)).containsExactly(archive, entrypoint.get(entrypoint.size() - 1));
+      assertThat(words.subList(main + 3, words.size())).as("the training daemon runs with the ENTRYPOINT's flags")
+          .containsExactlyElementsOf(flags.stream()
+              .filter(f -> !f.startsWith("-XX:SharedArchiveFile=") && !f.startsWith("-Xlog:cds")).toList());
+    });
   }
 
   @Test
