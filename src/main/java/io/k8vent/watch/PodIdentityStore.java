@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -23,11 +24,17 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
   private record Kept(String namespace, String name, String resourceVersion, String[] labels, String annotation) {}
 
   private final String keptAnnotation;
+  private final Backlog backlog;
   private final Map<String, Kept> pods = new ConcurrentHashMap<>();
 
-  /** @param keptAnnotation the one annotation to keep, by key */
-  PodIdentityStore(String keptAnnotation) {
+  /**
+   * @param keptAnnotation the one annotation to keep, by key
+   * @param backlog counts the notifications each change here gives the handler, and holds the
+   *     informer back while too many are outstanding
+   */
+  PodIdentityStore(String keptAnnotation, Backlog backlog) {
     this.keptAnnotation = keptAnnotation;
+    this.backlog = backlog;
   }
 
   @Override
@@ -37,12 +44,23 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
 
   @Override
   public GenericKubernetesResource put(String key, GenericKubernetesResource pod) {
-    return restore(key, pods.put(key, keep(pod.getMetadata())));
+    backlog.awaitRoom();
+    Kept kept = keep(pod.getMetadata());
+    Kept old = pods.put(key, kept);
+    // fabric8 notifies a new pod, or a known one whose resourceVersion changed.
+    if (old == null || !Objects.equals(old.resourceVersion(), kept.resourceVersion())) {
+      backlog.queued();
+    }
+    return restore(key, old);
   }
 
   @Override
   public GenericKubernetesResource remove(String key) {
-    return restore(key, pods.remove(key));
+    Kept old = pods.remove(key);
+    if (old != null) {
+      backlog.queued();
+    }
+    return restore(key, old);
   }
 
   @Override

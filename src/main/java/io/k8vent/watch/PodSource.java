@@ -27,6 +27,8 @@ public final class PodSource implements AutoCloseable {
   static final ResourceDefinitionContext PODS = new ResourceDefinitionContext.Builder()
       .withGroup("").withVersion("v1").withKind("Pod").withPlural("pods").withNamespaced(true).build();
   private static final long PAGE_SIZE = 100;
+  /** Pods parsed but not yet handed over, at most (see {@link Backlog}). */
+  private static final int BACKLOG_LIMIT = 100;
 
   private final KubernetesClient client;
   private final List<String> namespaces;
@@ -83,14 +85,15 @@ public final class PodSource implements AutoCloseable {
     var resources = client.genericKubernetesResources(PODS);
     var scoped = namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace);
     SharedIndexInformer<GenericKubernetesResource> informer = scoped.withLimit(PAGE_SIZE).runnableInformer(0);
-    informer.itemStore(new PodIdentityStore(keptAnnotation));
+    Backlog backlog = new Backlog(BACKLOG_LIMIT);
+    informer.itemStore(new PodIdentityStore(keptAnnotation, backlog));
     informer.removeNamespaceIndex();
     String scope = namespace == null ? "all namespaces" : "namespace " + namespace;
     informer.exceptionHandler((started, t) -> {
       status.watchFailed(scope, t);
       return true;
     });
-    Handler handler = handler();
+    Handler handler = new Handler(backlog);
     informer.addEventHandler(handler);
     informers.add(informer);
     LOG.info("watching pods in {}", scope);
@@ -104,12 +107,17 @@ public final class PodSource implements AutoCloseable {
 
   /** The informer callback; package-visible so tests can drive resync-style calls directly. */
   Handler handler() {
-    return new Handler();
+    return new Handler(new Backlog(BACKLOG_LIMIT));
   }
 
   final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
     /** Completes at the first onList, which fabric8 calls after handing over every pod of the list. */
     final CompletableFuture<Void> listed = new CompletableFuture<>();
+    private final Backlog backlog;
+
+    Handler(Backlog backlog) {
+      this.backlog = backlog;
+    }
 
     @Override
     public void onAdd(GenericKubernetesResource pod) {
@@ -121,6 +129,7 @@ public final class PodSource implements AutoCloseable {
       // A resync, or a relist that found the pod unchanged, hands over the same resourceVersion.
       if (oldPod != null && Objects.equals(oldPod.getMetadata().getResourceVersion(),
           newPod.getMetadata().getResourceVersion())) {
+        backlog.handled();
         return;
       }
       emit(PodEvent.Type.MODIFIED, newPod);
@@ -145,6 +154,7 @@ public final class PodSource implements AutoCloseable {
 
     @Override
     public void onList(String resourceVersion, boolean remainedEmpty) {
+      backlog.listHandled();
       status.listed();
       listed.complete(null);
     }
@@ -156,6 +166,8 @@ public final class PodSource implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.error("could not handle {} of pod {}/{}; other pods are unaffected", type,
             pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e);
+      } finally {
+        backlog.handled();
       }
     }
   }

@@ -24,7 +24,7 @@ class PodIdentityStoreTest {
 
   @Test
   void keepsIdentityLabelsAndTheRoutingAnnotationOnly() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100));
     GenericKubernetesResource full = pod("u1", "7");
     String key = store.getKey(full);
 
@@ -45,7 +45,7 @@ class PodIdentityStoreTest {
 
   @Test
   void putReturnsThePreviousStateAndRemoveForgetsThePod() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100));
     store.put("u1", pod("u1", "7"));
     store.put("u2", pod("u2", "3"));
 
@@ -62,7 +62,7 @@ class PodIdentityStoreTest {
 
   @Test
   void aPodWithoutLabelsOrAnnotationsKeepsItsIdentity() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100));
     GenericKubernetesResource bare = new GenericKubernetesResource();
     bare.setMetadata(new ObjectMetaBuilder().withNamespace("ns").withName("bare").withUid("u9").withResourceVersion("1").build());
 
@@ -73,5 +73,19 @@ class PodIdentityStoreTest {
     assertThat(kept.getMetadata().getLabels()).isNullOrEmpty();
     assertThat(kept.getMetadata().getAnnotations()).isNullOrEmpty();
     assertThat(store.isFullState()).isFalse();
+  }
+
+  @Test
+  void countsForTheBacklogWhatFabric8NotifiesTheHandlerOf() {
+    Backlog backlog = new Backlog(100);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, backlog);
+
+    store.put("u1", pod("u1", "7"));
+    store.put("u1", pod("u1", "7"));
+    assertThat(backlog.outstanding()).as("a new pod; the same resourceVersion again is no change").isEqualTo(1);
+    store.put("u1", pod("u1", "8"));
+    store.remove("u1");
+    store.remove("u1");
+    assertThat(backlog.outstanding()).as("a change and a removal; removing what is gone is nothing").isEqualTo(3);
   }
 }

@@ -1,0 +1,67 @@
+package io.k8vent.watch;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps the informer from running far ahead of k8vent's handler. fabric8 parses each list page,
+ * puts its pods into the store and queues one notification per changed pod for the handler, with
+ * no limit: during an initial list the parser outran the handler (which writes each payload) by
+ * hundreds of parsed pods, some 20 KB of maps each, that the collector then copied and promoted,
+ * full collection after full collection (BENCHMARKS.md). The store waits in {@link #awaitRoom()}
+ * while {@code limit} notifications are outstanding, so the next page is read only as fast as pods
+ * are handed over. The count only mirrors fabric8's bookkeeping, so it is reset at each onList
+ * (every notification of a list is handled before it), and a wait that times out turns the limit
+ * off until then: a miscount can slow a list down once, never stop it.
+ */
+final class Backlog {
+  private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  private final int limit;
+  private int outstanding;
+  private boolean off;
+
+  Backlog(int limit) {
+    this.limit = limit;
+  }
+
+  /** Called by the store before it takes a pod: waits while the handler is {@code limit} behind. */
+  synchronized void awaitRoom() {
+    long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+    try {
+      while (outstanding >= limit && !off) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          off = true;
+          return;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The store took a pod that fabric8 notifies the handler of (new, changed or removed). */
+  synchronized void queued() {
+    outstanding++;
+  }
+
+  /** The handler finished with one notification. */
+  synchronized void handled() {
+    if (outstanding > 0) {
+      outstanding--;
+    }
+    notifyAll();
+  }
+
+  /** The handler saw onList: every notification of that list was handled before it. */
+  synchronized void listHandled() {
+    outstanding = 0;
+    off = false;
+    notifyAll();
+  }
+
+  synchronized int outstanding() {
+    return outstanding;
+  }
+}
