@@ -6,21 +6,37 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Writes the webhook body {@code {"pod": …, "env": …}}. The pod is written from the generic tree
  * the API server sent (typed models drop fields sent as null and fields newer than the model), with
  * {@code kind} and {@code apiVersion} added because list items lack them. The {@code env} object is
  * serialised once per distinct environment tag and reused.
+ *
+ * <p>The output is exactly what Jackson writes for the generic resource (PayloadWriterTest), but
+ * the tree under it (spec, status: maps, lists, strings, numbers as the JSON parser made them) is
+ * walked here without Jackson's map serialiser, which allocated an entry set and an iterator for
+ * every map and looked up a serialiser for every value: this is the handler's main cost in an
+ * initial list. Bodies are written into a buffer kept per thread (BENCHMARKS.md).
  */
 public final class PayloadWriter {
   public static final String ENVIRONMENT_VARIABLE = "ATOMIST_ENVIRONMENT";
 
   private static final int MAX_CACHED_TAGS = 256;
+  private static final byte[] POD = "{\"pod\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ENV = ",\"env\":".getBytes(StandardCharsets.US_ASCII);
+  /** A buffer that grew past this for one big pod is not kept for the next. */
+  private static final int MAX_KEPT_BUFFER = 256 * 1024;
+  private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
 
   private final ObjectMapper mapper;
   private final Map<String, String> baseEnv;
@@ -44,21 +60,118 @@ public final class PayloadWriter {
     byte[] env = environment == null || environment.equals(baseEnv.get(ENVIRONMENT_VARIABLE))
         ? baseEnvJson
         : envJsonFor(environment);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+    Buffer out = BUFFERS.get();
+    out.reset();
     try {
-      out.write("{\"pod\":".getBytes(StandardCharsets.US_ASCII));
+      out.write(POD);
       try (JsonGenerator gen = mapper.getFactory().createGenerator(out)) {
         gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-        mapper.writeValue(gen, pod);
+        new Tree(gen).resource(pod);
       }
-      out.write(",\"env\":".getBytes(StandardCharsets.US_ASCII));
+      out.write(ENV);
       out.write(env);
       out.write('}');
     } catch (IOException e) {
-      throw new UncheckedIOException("could not write the payload of pod "
-          + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName(), e);
+      throw failed(pod, e);
+    } catch (UncheckedIOException e) {
+      throw failed(pod, e.getCause());
     }
-    return out.toByteArray();
+    byte[] body = out.toByteArray();
+    if (out.capacity() > MAX_KEPT_BUFFER) {
+      BUFFERS.remove();
+    }
+    return body;
+  }
+
+  private static UncheckedIOException failed(GenericKubernetesResource pod, IOException e) {
+    return new UncheckedIOException("could not write the payload of pod "
+        + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName(), e);
+  }
+
+  /** Writes a resource and the generic tree under it; one per body. */
+  private final class Tree implements BiConsumer<Object, Object> {
+    private final JsonGenerator gen;
+
+    Tree(JsonGenerator gen) {
+      this.gen = gen;
+    }
+
+    /** As Jackson writes GenericKubernetesResource: its non-null properties, then every other field. */
+    void resource(GenericKubernetesResource resource) throws IOException {
+      gen.writeStartObject();
+      if (resource.getApiVersion() != null) {
+        gen.writeStringField("apiVersion", resource.getApiVersion());
+      }
+      if (resource.getKind() != null) {
+        gen.writeStringField("kind", resource.getKind());
+      }
+      if (resource.getMetadata() != null) {
+        gen.writeFieldName("metadata");
+        mapper.writeValue(gen, resource.getMetadata());
+      }
+      resource.getAdditionalProperties().forEach(this);
+      gen.writeEndObject();
+    }
+
+    private void value(Object value) throws IOException {
+      if (value == null) {
+        gen.writeNull();
+      } else if (value instanceof String s) {
+        gen.writeString(s);
+      } else if (value instanceof Map<?, ?> map) {
+        gen.writeStartObject();
+        map.forEach(this);
+        gen.writeEndObject();
+      } else if (value instanceof List<?> list) {
+        gen.writeStartArray();
+        if (list instanceof RandomAccess) {
+          for (int i = 0, n = list.size(); i < n; i++) {
+            value(list.get(i));
+          }
+        } else {
+          for (Object item : list) {
+            value(item);
+          }
+        }
+        gen.writeEndArray();
+      } else if (value instanceof Boolean b) {
+        gen.writeBoolean(b);
+      } else if (value instanceof Integer i) {
+        gen.writeNumber(i);
+      } else if (value instanceof Long l) {
+        gen.writeNumber(l);
+      } else if (value instanceof Double d) {
+        gen.writeNumber(d);
+      } else if (value instanceof BigInteger b) {
+        gen.writeNumber(b);
+      } else if (value instanceof BigDecimal b) {
+        gen.writeNumber(b);
+      } else {
+        mapper.writeValue(gen, value);
+      }
+    }
+
+    /** One field of a map. */
+    @Override
+    public void accept(Object key, Object value) {
+      try {
+        gen.writeFieldName(key.toString());
+        value(value);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** A body's bytes, kept per thread and reused. */
+  private static final class Buffer extends ByteArrayOutputStream {
+    Buffer() {
+      super(16 * 1024);
+    }
+
+    int capacity() {
+      return buf.length;
+    }
   }
 
   private byte[] envJsonFor(String tag) {
