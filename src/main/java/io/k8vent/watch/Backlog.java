@@ -7,11 +7,12 @@ import java.util.concurrent.TimeUnit;
  * puts its pods into the store and queues one notification per changed pod for the handler, with
  * no limit: during an initial list the parser outran the handler (which writes each payload) by
  * hundreds of parsed pods, some 20 KB of maps each, that the collector then copied and promoted,
- * full collection after full collection (BENCHMARKS.md). The store waits in {@link #awaitRoom()}
- * while {@code limit} notifications are outstanding, so the next page is read only as fast as pods
- * are handed over. The count only mirrors fabric8's bookkeeping, so it is reset at each onList
- * (every notification of a list is handled before it), and a wait that times out turns the limit
- * off until then: a miscount can slow a list down once, never stop it.
+ * full collection after full collection (BENCHMARKS.md). While a list is read, the store waits in
+ * {@link #awaitRoom()} while {@code limit} notifications are outstanding, so the next page is read
+ * only as fast as pods are handed over. Watch events are never held back: they come at the API
+ * server's pace, not a page at a time. The count only mirrors fabric8's bookkeeping, so it is
+ * reset at each onList (every notification of a list is handled before it), and a wait that times
+ * out turns the limit off until then: a miscount can slow a list down once, never stop it.
  */
 final class Backlog {
   private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -19,6 +20,7 @@ final class Backlog {
   private final int limit;
   private int outstanding;
   private boolean off;
+  private boolean listing = true;
 
   Backlog(int limit) {
     this.limit = limit;
@@ -28,7 +30,7 @@ final class Backlog {
   synchronized void awaitRoom() {
     long deadline = System.nanoTime() + MAX_WAIT_NANOS;
     try {
-      while (outstanding >= limit && !off) {
+      while (listing && outstanding >= limit && !off) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           off = true;
@@ -43,7 +45,9 @@ final class Backlog {
 
   /** The store took a pod that fabric8 notifies the handler of (new, changed or removed). */
   synchronized void queued() {
-    outstanding++;
+    if (listing) {
+      outstanding++;
+    }
   }
 
   /** The handler finished with one notification. */
@@ -54,11 +58,17 @@ final class Backlog {
     notifyAll();
   }
 
-  /** The handler saw onList: every notification of that list was handled before it. */
+  /** The handler saw onList: every notification of that list was handled before it; the watch follows. */
   synchronized void listHandled() {
+    listing = false;
     outstanding = 0;
     off = false;
     notifyAll();
+  }
+
+  /** The handler saw onBeforeList: the informer lists again (after an expired resourceVersion or an error). */
+  synchronized void listing() {
+    listing = true;
   }
 
   synchronized int outstanding() {

@@ -146,6 +146,7 @@ public final class PodSource implements AutoCloseable {
 
     @Override
     public void onBeforeList(String lastSyncResourceVersion) {
+      backlog.listing();
       if (lastSyncResourceVersion != null) {
         LOG.info("listing pods again to resume the watch (last resourceVersion {})", lastSyncResourceVersion);
         status.relisted();

@@ -42,9 +42,27 @@ class BacklogTest {
 
     backlog.listHandled();
     assertThat(backlog.outstanding()).isZero();
+    backlog.listing();
     backlog.queued();
     Thread informer = waitingForRoom(backlog);
     backlog.listHandled();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !informer.isAlive());
+  }
+
+  @Test
+  void watchEventsAreNeverHeldBackOnlyAListIs() {
+    Backlog backlog = new Backlog(1);
+    backlog.listHandled();
+
+    backlog.queued();
+    backlog.queued();
+    backlog.awaitRoom();
+    assertThat(backlog.outstanding()).as("not counted while watching").isZero();
+
+    backlog.listing();
+    backlog.queued();
+    Thread informer = waitingForRoom(backlog);
+    backlog.handled();
     await().atMost(Duration.ofSeconds(10)).until(() -> !informer.isAlive());
   }
 }
