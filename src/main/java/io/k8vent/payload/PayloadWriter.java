@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -136,17 +134,12 @@ public final class PayloadWriter {
         gen.writeEndArray();
       } else if (value instanceof Boolean b) {
         gen.writeBoolean(b);
-      } else if (value instanceof Integer i) {
-        gen.writeNumber(i);
-      } else if (value instanceof Long l) {
-        gen.writeNumber(l);
+      } else if (value instanceof Integer || value instanceof Long) {
+        gen.writeNumber(((Number) value).longValue());
       } else if (value instanceof Double d) {
         gen.writeNumber(d);
-      } else if (value instanceof BigInteger b) {
-        gen.writeNumber(b);
-      } else if (value instanceof BigDecimal b) {
-        gen.writeNumber(b);
       } else {
+        // Big numbers and anything else, as Jackson writes them.
         mapper.writeValue(gen, value);
       }
     }
