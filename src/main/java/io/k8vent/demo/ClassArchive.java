@@ -40,18 +40,20 @@ public final class ClassArchive {
 
   private ClassArchive() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws InterruptedException {
     if (args.length < 2) {
       System.err.println("usage: java -cp k8vent.jar io.k8vent.demo.ClassArchive ARCHIVE JAR [JVM_FLAG...]");
       System.exit(2);
     }
+    int code = 0;
     try {
       record(Path.of(args[0]), Path.of(args[1]), Arrays.asList(args).subList(2, args.length));
-    } catch (IOException e) {
-      System.err.println("k8vent: could not record the class archive: " + e.getMessage());
-      System.exit(1);
+    } catch (IOException | RuntimeException e) {
+      // Exits either way: threads the mock server left behind must not keep bin/k8vent waiting.
+      System.err.println("k8vent: could not record the class archive: " + e);
+      code = 1;
     }
-    System.exit(0);
+    System.exit(code);
   }
 
   /** Runs the training daemon and leaves the archive at {@code archive}; throws when it could not. */
