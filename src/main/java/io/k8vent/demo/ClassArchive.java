@@ -5,7 +5,6 @@ import io.k8vent.sink.Sink;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,7 +69,7 @@ public final class ClassArchive {
       for (int id = 1; id <= PODS; id++) {
         api.admin().pods().inNamespace(Demo.NAMESPACE).resource(Demo.pending(id)).create();
       }
-      int opsPort = freePort();
+      int opsPort = LocalKubeCluster.freePort();
       List<String> command = new ArrayList<>();
       command.add(ProcessHandle.current().info().command().orElse("java"));
       command.addAll(jvmFlags);
@@ -82,9 +81,9 @@ public final class ClassArchive {
         await(deliveries, PODS, "the initial list", daemon, log);
         probe(URI.create("http://127.0.0.1:" + opsPort + "/readyz"), daemon, log);
         for (int id = 1; id <= PODS; id++) {
-          api.admin().pods().inNamespace(Demo.NAMESPACE).withName("demo-" + id).editStatus(Demo::running);
+          api.admin().pods().inNamespace(Demo.NAMESPACE).withName(Demo.name(id)).editStatus(Demo::running);
         }
-        api.admin().pods().inNamespace(Demo.NAMESPACE).withName("demo-1").delete();
+        api.admin().pods().inNamespace(Demo.NAMESPACE).withName(Demo.name(1)).delete();
         await(deliveries, PODS + 1, "the watch events", daemon, log);
         daemon.destroy();
         if (!daemon.waitFor(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -107,17 +106,13 @@ public final class ClassArchive {
   private static void await(Semaphore deliveries, int count, String what, Process daemon, Path log)
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
-    int got = 0;
-    while (got < count) {
+    while (!deliveries.tryAcquire(count, 100, TimeUnit.MILLISECONDS)) {
       if (!daemon.isAlive()) {
         throw new IOException("the training daemon exited during " + what + tail(log));
       }
       if (System.nanoTime() > deadline) {
         throw new IOException("the training daemon did not deliver " + what + " within " + STEP_TIMEOUT.toSeconds()
             + " s" + tail(log));
-      }
-      if (deliveries.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-        got++;
       }
     }
   }
@@ -130,12 +125,6 @@ public final class ClassArchive {
     if (status != 200) {
       throw new IOException("the training daemon answered /readyz with " + status + " after its initial list"
           + (daemon.isAlive() ? "" : " and exited") + tail(log));
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 

@@ -165,7 +165,7 @@ public final class Demo {
     return api.admin().pods().inNamespace(NAMESPACE).withName(name(id));
   }
 
-  private static String name(int id) {
+  static String name(int id) {
     return "demo-" + id;
   }
 

@@ -261,7 +261,8 @@ public final class LocalKubeCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  /** A free port on loopback. */
+  static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {

@@ -50,12 +50,12 @@ final class Backlog {
     }
   }
 
-  /** The handler finished with one notification. */
+  /** The handler finished with one notification; only a list has a store waiting for that. */
   synchronized void handled() {
-    if (outstanding > 0) {
+    if (listing && outstanding > 0) {
       outstanding--;
+      notifyAll();
     }
-    notifyAll();
   }
 
   /** The handler saw onList: every notification of that list was handled before it; the watch follows. */
