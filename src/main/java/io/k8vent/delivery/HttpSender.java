@@ -25,7 +25,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -44,7 +43,7 @@ public final class HttpSender {
   private final Duration connectTimeout;
   private final SSLContext sslContext;
   private final Duration requestTimeout;
-  private final String userAgent;
+  private final DeliveryHeaders headers;
   private HttpClient tlsClient;
 
   /** A bad {@code extraCaFile} is a {@link io.k8vent.config.ConfigException} here, at start-up. */
@@ -53,7 +52,7 @@ public final class HttpSender {
     this.connectTimeout = connectTimeout;
     this.sslContext = extraCaFile == null ? null : sslContextTrusting(extraCaFile);
     this.requestTimeout = requestTimeout;
-    this.userAgent = userAgent;
+    this.headers = new DeliveryHeaders(userAgent);
   }
 
   /** The JDK client, built at the first https:// delivery (its selector thread is not needed before). */
@@ -74,7 +73,7 @@ public final class HttpSender {
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
     if ("http".equalsIgnoreCase(url.getScheme())) {
       StringBuilder headers = new StringBuilder(256);
-      eachHeader(delivery, (name, value) -> headers.append(name).append(": ").append(value).append("\r\n"));
+      this.headers.each(delivery, (name, value) -> headers.append(name).append(": ").append(value).append("\r\n"));
       return plain.post(url, headers.toString(), delivery.body())
           .thenApply(a -> result(a.status(), a.retryAfter(), a.bodyHead()))
           .exceptionally(HttpSender::failure);
@@ -82,22 +81,10 @@ public final class HttpSender {
     HttpRequest.Builder request = HttpRequest.newBuilder(url)
         .timeout(requestTimeout)
         .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()));
-    eachHeader(delivery, request::header);
+    headers.each(delivery, request::header);
     return tlsClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
         .thenApply(HttpSender::read)
         .exceptionally(HttpSender::failure);
-  }
-
-  /** The request headers of a delivery (SPEC §3), the same whichever client sends it. */
-  private void eachHeader(Delivery delivery, BiConsumer<String, String> header) {
-    header.accept("Content-Type", "application/json");
-    header.accept("User-Agent", userAgent);
-    header.accept("X-K8vent-Event", delivery.eventType());
-    header.accept("X-K8vent-Delivery", delivery.deliveryId());
-    if (delivery.signatures() != null) {
-      header.accept("X-Atomist-Signature", delivery.signatures().sha1());
-      header.accept("X-K8vent-Signature-256", delivery.signatures().sha256());
-    }
   }
 
   private static SendResult read(HttpResponse<InputStream> response) {
