@@ -3,18 +3,28 @@ package io.k8vent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.config.Settings;
+import io.k8vent.config.WebhookSafety;
 import io.k8vent.config.WebhookUrl;
+import io.k8vent.delivery.DeliveryHeaders;
 import io.k8vent.delivery.DeliveryLog;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.delivery.Dispatcher;
 import io.k8vent.delivery.HttpSender;
+import io.k8vent.net.DestinationGuard;
+import io.k8vent.net.Destinations;
 import io.k8vent.payload.PayloadWriter;
 import io.k8vent.payload.Signer;
 import io.k8vent.route.K8ventAnnotation;
 import io.k8vent.route.Router;
 import io.k8vent.watch.PodSource;
 import io.k8vent.watch.WatchStatus;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -31,19 +41,41 @@ public final class Daemon implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final PodSource source;
 
-  public Daemon(Settings settings, KubernetesClient client, Map<String, String> processEnv, WatchStatus status,
-      DeliveryObserver observer) {
+  public Daemon(Settings settings, KubernetesClient client, Vertx vertx, Map<String, String> processEnv,
+      WatchStatus status, DeliveryObserver observer) {
     this.settings = settings;
     this.client = client;
     this.status = status;
-    HttpSender sender = new HttpSender(settings.connectTimeout(), settings.requestTimeout(),
-        settings.webhookCaFile(), "k8vent/" + Version.VERSION);
+    WebhookSafety safety = settings.safety();
+    Set<URI> operatorUrls = Set.copyOf(settings.webhooks());
+    Destinations destinations = new Destinations(operatorUrls,
+        new DestinationGuard(safety.denyPrivate(), safety.allowCidrs(), apiServerAddresses(client)));
+    HttpSender sender = new HttpSender(vertx, settings.connectTimeout(), settings.requestTimeout(),
+        settings.webhookCaFile(), new DeliveryHeaders("k8vent/" + Version.VERSION), destinations, settings.maxInFlight());
     this.dispatcher = new Dispatcher(sender, settings.retryPolicy(), settings.maxInFlight(),
-        DeliveryObserver.all(new DeliveryLog(), observer));
+        DeliveryObserver.all(new DeliveryLog(), observer), operatorUrls, safety.annotationWebhooks(),
+        safety.requestsInFlight());
     PayloadWriter writer = new PayloadWriter(new ObjectMapper(), payloadEnv(settings, processEnv));
     Signer signer = settings.secret() == null ? null : new Signer(settings.secret());
     Router router = new Router(settings.webhooks(), settings.annotationPolicy(), writer, signer, dispatcher::submit);
     this.source = new PodSource(client, settings.namespaces(), K8ventAnnotation.KEY, router::route, status);
+  }
+
+  /** Where the API server listens, which annotation webhooks may never target. */
+  private static Set<InetSocketAddress> apiServerAddresses(KubernetesClient client) {
+    URI master = URI.create(client.getMasterUrl().toString());
+    int port = master.getPort() != -1 ? master.getPort() : "https".equalsIgnoreCase(master.getScheme()) ? 443 : 80;
+    try {
+      Set<InetSocketAddress> addresses = new HashSet<>();
+      for (InetAddress a : InetAddress.getAllByName(master.getHost())) {
+        addresses.add(new InetSocketAddress(a, port));
+      }
+      return addresses;
+    } catch (UnknownHostException e) {
+      LOG.warn("cannot resolve the API server's host {}: {}; annotation webhooks are checked without it",
+          master.getHost(), e.getMessage());
+      return Set.of();
+    }
   }
 
   static Map<String, String> payloadEnv(Settings settings, Map<String, String> processEnv) {
@@ -62,10 +94,6 @@ public final class Daemon implements AutoCloseable {
     return source.start();
   }
 
-  public WatchStatus status() {
-    return status;
-  }
-
   /** Null while the watch machinery runs, else why not. */
   public String healthProblem() {
     return source.running() ? null : "the pod watch has stopped";
@@ -79,22 +107,27 @@ public final class Daemon implements AutoCloseable {
     return status.ready() ? null : "initial list of pods not yet handed to the webhook queues";
   }
 
-  public Dispatcher dispatcher() {
-    return dispatcher;
-  }
-
   /** Stops watching, then delivers what is queued for up to the shutdown timeout. */
   public Map<URI, Integer> shutdown() throws InterruptedException {
     source.close();
     Map<URI, Integer> undelivered = dispatcher.drain(settings.shutdownTimeout());
+    dispatcher.close();
     LOG.info("stopped; {} pod state(s) undelivered", undelivered.values().stream().mapToInt(Integer::intValue).sum());
     return undelivered;
   }
 
-  /** Stops at once, dropping what is queued; the client belongs to the caller. */
+  /**
+   * Stops at once (leadership lost or a failed start): no request or retry starts from now on,
+   * requests in flight are cut off, and what was queued is dropped and counted. The Kubernetes
+   * client and the event loops belong to the caller.
+   */
   @Override
   public void close() {
     source.close();
-    dispatcher.close();
+    Map<URI, Integer> dropped = dispatcher.abort();
+    if (!dropped.isEmpty()) {
+      LOG.warn("stopped sending at once; {} pod state(s) dropped: {}", dropped.values().stream().mapToInt(Integer::intValue).sum(),
+          dropped.entrySet().stream().map(e -> WebhookUrl.redact(e.getKey()) + "=" + e.getValue()).toList());
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.k8vent;
 
+import io.k8vent.testing.TestLoop;
 import static io.k8vent.testing.Pods.k8vent;
 import static io.k8vent.testing.Pods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,7 +68,7 @@ class PipelineTest {
 
   private void start(Settings settings) throws Exception {
     k8ventClient = cluster.newClient();
-    daemon = new Daemon(settings, k8ventClient, PROCESS_ENV, new WatchStatus(), new DeliveryObserver() {});
+    daemon = new Daemon(settings, k8ventClient, TestLoop.vertx(), PROCESS_ENV, new WatchStatus(), new DeliveryObserver() {});
     daemon.start().get(20, TimeUnit.SECONDS);
   }
 
@@ -176,7 +177,7 @@ class PipelineTest {
   void disallowedAnnotationWebhookFallsBackToGlobal() throws Exception {
     Settings settings = TestSettings.withPolicy(TestSettings.forUrls(hook.url()),
         new AnnotationPolicy(AnnotationPolicy.Mode.ALLOW,
-            List.of(io.k8vent.config.WebhookAllowPattern.parse("https://hooks.example.com/"))));
+            List.of(io.k8vent.config.WebhookAllowPattern.parse("https://hooks.example.com/")), 10));
     start(settings);
     String annotation = "{\"webhooks\":[\"" + other.url("/internal") + "\"]}";
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "sneaky", k8vent(annotation))).create();

@@ -94,9 +94,10 @@ final class LinkImageCommand implements Callable<Integer> {
     byte[] body = link.body();
     Delivery delivery = new Delivery("link-image", link.owner() + "/" + link.repo(), "link-image", null, body,
         key == null ? null : new Signer(key).sign(body), UUID.randomUUID().toString(), System.nanoTime());
-    HttpSender sender = new HttpSender(Duration.ofSeconds(5), Duration.ofSeconds(10), null,
-        "k8vent/" + Version.VERSION);
-    return send(sender, endpoint, delivery, retry, link);
+    try (HttpSender sender = new HttpSender(Duration.ofSeconds(5), Duration.ofSeconds(10), null,
+        "k8vent/" + Version.VERSION)) {
+      return send(sender, endpoint, delivery, retry, link);
+    }
   }
 
   private int send(HttpSender sender, URI endpoint, Delivery delivery, RetryPolicy retry, LinkImage link)

@@ -6,15 +6,20 @@ import io.k8vent.DaemonRunner;
 import io.k8vent.config.LeaderElectionSettings;
 import io.k8vent.ops.Metrics;
 import io.k8vent.ops.OpsServer;
+import io.k8vent.config.CaBundle;
+import io.k8vent.config.Cidr;
 import io.k8vent.config.ConfigException;
 import io.k8vent.config.Settings;
 import io.k8vent.config.WebhookAllowPattern;
+import io.k8vent.config.WebhookSafety;
 import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.logging.LogSetup;
+import io.k8vent.net.VertxRuntime;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.watch.KubeClients;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +99,31 @@ final class RunCommand implements Callable<Integer> {
           + "repeatable. Default: any URL. Env: K8VENT_WEBHOOK_ALLOW (comma-separated).")
   List<String> webhookAllow;
 
+  @Option(names = "--webhook-allow-cidr", paramLabel = "CIDR",
+      description = "Let annotation webhooks reach this address range although it is refused by default "
+          + "(loopback, link-local, metadata, ...; e.g. 127.0.0.0/8 for tests); repeatable. The API server stays refused. "
+          + "Default: none. Env: K8VENT_WEBHOOK_ALLOW_CIDR (comma-separated).")
+  List<String> webhookAllowCidr;
+
+  @Option(names = "--webhook-deny-private", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+      description = "Also refuse private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) for annotation "
+          + "webhooks. Default: false. Env: K8VENT_WEBHOOK_DENY_PRIVATE.")
+  String webhookDenyPrivate;
+
+  @Option(names = "--max-webhooks-per-annotation", paramLabel = "N",
+      description = "Webhook URLs used at most from one pod's annotation; the rest are ignored with a warning. "
+          + "Default: 10. Env: K8VENT_MAX_WEBHOOKS_PER_ANNOTATION.")
+  String maxWebhooksPerAnnotation;
+
+  @Option(names = "--max-annotation-webhooks", paramLabel = "N",
+      description = "Distinct annotation webhook URLs with deliveries under way at most; more are refused with a "
+          + "warning. Default: 1000. Env: K8VENT_MAX_ANNOTATION_WEBHOOKS.")
+  String maxAnnotationWebhooks;
+
+  @Option(names = "--max-requests-in-flight", paramLabel = "N",
+      description = "Webhook requests in flight at most over all URLs. Default: 256. Env: K8VENT_MAX_REQUESTS_IN_FLIGHT.")
+  String maxRequestsInFlight;
+
   @Option(names = "--max-in-flight", paramLabel = "N",
       description = "Concurrent requests per webhook URL. Default: 8. Env: K8VENT_MAX_IN_FLIGHT.")
   String maxInFlight;
@@ -162,10 +192,18 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"), env.or(logLevel, "K8VENT_LOG_LEVEL", "info"));
     Settings settings = settings();
-    KubernetesClient client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all());
-    Metrics metrics = new Metrics();
+    Vertx vertx = VertxRuntime.create();
+    KubernetesClient client;
+    try {
+      client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all(), vertx);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+    Metrics metrics = new Metrics(settings.webhooks());
     DaemonRunner runner = new DaemonRunner(
-        () -> new Daemon(settings, client, env.all(), metrics.watchStatus(), metrics), client, settings.leaderElection());
+        () -> new Daemon(settings, client, vertx, env.all(), metrics.watchStatus(), metrics), client,
+        settings.leaderElection());
     OpsServer ops = settings.opsPort() == 0 ? null
         : new OpsServer(settings.opsPort(), runner::healthProblem, runner::readinessProblem, metrics);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -179,6 +217,7 @@ final class RunCommand implements Callable<Integer> {
           ops.close();
         }
         client.close();
+        vertx.close();
         stopped.countDown();
       }
     });
@@ -210,9 +249,22 @@ final class RunCommand implements Callable<Integer> {
     };
     List<WebhookAllowPattern> patterns = env.listOr(webhookAllow, "K8VENT_WEBHOOK_ALLOW").stream()
         .map(WebhookAllowPattern::parse).toList();
+    WebhookSafety safety = new WebhookSafety(
+        nonEmpty(env.listOr(webhookAllowCidr, "K8VENT_WEBHOOK_ALLOW_CIDR")).stream()
+            .map(c -> Cidr.parse(c, "--webhook-allow-cidr")).toList(),
+        bool(webhookDenyPrivate, "K8VENT_WEBHOOK_DENY_PRIVATE", "--webhook-deny-private"),
+        Values.positiveInt(env.or(maxWebhooksPerAnnotation, "K8VENT_MAX_WEBHOOKS_PER_ANNOTATION",
+            String.valueOf(WebhookSafety.DEFAULT_WEBHOOKS_PER_ANNOTATION)), "--max-webhooks-per-annotation"),
+        Values.positiveInt(env.or(maxAnnotationWebhooks, "K8VENT_MAX_ANNOTATION_WEBHOOKS",
+            String.valueOf(WebhookSafety.DEFAULT_ANNOTATION_WEBHOOKS)), "--max-annotation-webhooks"),
+        Values.positiveInt(env.or(maxRequestsInFlight, "K8VENT_MAX_REQUESTS_IN_FLIGHT",
+            String.valueOf(WebhookSafety.DEFAULT_REQUESTS_IN_FLIGHT)), "--max-requests-in-flight"));
     Path caFile = env.pathOr(webhookCaFile, "K8VENT_WEBHOOK_CA_FILE");
     if (caFile != null && !Files.isReadable(caFile)) {
       throw new ConfigException("--webhook-ca-file " + caFile + " does not exist or cannot be read");
+    }
+    if (caFile != null) {
+      CaBundle.load(caFile);
     }
     RetryPolicy retry = new RetryPolicy(
         duration(retryInitial, "K8VENT_RETRY_INITIAL_DELAY", "500ms", "--retry-initial-delay"),
@@ -226,7 +278,7 @@ final class RunCommand implements Callable<Integer> {
         env.or(context, "K8VENT_CONTEXT"),
         new EnvFilter(nonEmpty(env.listOr(envIncludes, "K8VENT_ENV_INCLUDE")),
             nonEmpty(env.listOr(envExcludes, "K8VENT_ENV_EXCLUDE"))),
-        new AnnotationPolicy(policyMode, patterns),
+        new AnnotationPolicy(policyMode, patterns, safety.webhooksPerAnnotation()),
         retry,
         Values.positiveInt(env.or(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"), "--max-in-flight"),
         duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
@@ -234,7 +286,8 @@ final class RunCommand implements Callable<Integer> {
         caFile,
         duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"),
         Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), "--ops-port", "to turn it off"),
-        leaderElection());
+        leaderElection(),
+        safety);
   }
 
   private LeaderElectionSettings leaderElection() {
@@ -263,6 +316,14 @@ final class RunCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       return "default";
     }
+  }
+
+  private boolean bool(String flag, String variable, String option) {
+    String value = env.or(flag, variable, "false").toLowerCase(Locale.ROOT);
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new ConfigException("invalid " + option + " \"" + value + "\"; use true or false");
+    }
+    return value.equals("true");
   }
 
   private static List<String> nonEmpty(List<String> items) {

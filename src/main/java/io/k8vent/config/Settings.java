@@ -24,7 +24,8 @@ public record Settings(
     Path webhookCaFile,
     Duration shutdownTimeout,
     int opsPort,
-    LeaderElectionSettings leaderElection) {
+    LeaderElectionSettings leaderElection,
+    WebhookSafety safety) {
 
   /** Never prints the secret, should a record ever be logged. */
   @Override

@@ -18,6 +18,9 @@ public interface DeliveryObserver {
 
   default void dropped(URI url, int count) {}
 
+  /** {@code delivery} was not queued for {@code url} at all, for {@code reason} (a limit). */
+  default void refused(URI url, Delivery delivery, String reason) {}
+
   /** Pods that have something waiting or in flight for {@code url} changed to {@code depth}. */
   default void queueDepth(URI url, int depth) {}
 
@@ -62,6 +65,13 @@ public interface DeliveryObserver {
       public void dropped(URI url, int count) {
         for (DeliveryObserver o : observers) {
           o.dropped(url, count);
+        }
+      }
+
+      @Override
+      public void refused(URI url, Delivery d, String reason) {
+        for (DeliveryObserver o : observers) {
+          o.refused(url, d, reason);
         }
       }
 

@@ -5,34 +5,100 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
-/** Owns one {@link WebhookQueue} per webhook URL, created the first time a URL is used. */
+/**
+ * Owns one {@link WebhookQueue} per webhook URL, created the first time a URL is used. The
+ * operator's URLs keep their queue for good; a URL chosen by a pod annotation has one while it has
+ * work and for {@link #IDLE_ANNOTATION_QUEUE} after, and at most {@code maxAnnotationQueues} such
+ * URLs have a queue at once. Requests in flight over all queues are capped by one budget.
+ */
 public final class Dispatcher implements AutoCloseable {
+  /** How long an annotation URL's queue outlives its last delivery. */
+  static final Duration IDLE_ANNOTATION_QUEUE = Duration.ofMinutes(2);
+
   private final HttpSender sender;
   private final RetryPolicy retryPolicy;
   private final int maxInFlight;
   private final DeliveryObserver observer;
+  private final Set<URI> operatorUrls;
+  private final int maxAnnotationQueues;
   private final ScheduledExecutorService timer;
+  private final InFlightBudget budget;
   private final Map<URI, WebhookQueue> queues = new ConcurrentHashMap<>();
 
-  public Dispatcher(HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, DeliveryObserver observer) {
+  /**
+   * @param maxInFlight requests in flight at most per URL
+   * @param operatorUrls the URLs the operator configured (never removed, never limited)
+   * @param maxAnnotationQueues annotation URLs with a queue at most
+   * @param maxRequestsInFlight requests in flight at most over all URLs
+   */
+  public Dispatcher(HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, DeliveryObserver observer,
+      Set<URI> operatorUrls, int maxAnnotationQueues, int maxRequestsInFlight) {
     this.sender = sender;
     this.retryPolicy = retryPolicy;
     this.maxInFlight = maxInFlight;
     this.observer = observer;
+    this.operatorUrls = Set.copyOf(operatorUrls);
+    this.maxAnnotationQueues = maxAnnotationQueues;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "k8vent-retry-timer");
       t.setDaemon(true);
       return t;
     });
+    this.budget = new InFlightBudget(maxRequestsInFlight, timer);
+    long sweep = IDLE_ANNOTATION_QUEUE.toMillis() / 2;
+    timer.scheduleWithFixedDelay(this::removeIdleQueues, sweep, sweep, TimeUnit.MILLISECONDS);
   }
 
-  public void submit(URI url, Delivery delivery) {
-    queues.computeIfAbsent(url, u -> new WebhookQueue(u, sender, retryPolicy, maxInFlight, timer, observer))
-        .submit(delivery);
+  /**
+   * Queues {@code delivery} for {@code url}. Returns false, sending nothing, when {@code url} is an
+   * annotation URL without a queue and the limit of annotation URLs is reached.
+   */
+  public boolean submit(URI url, Delivery delivery) {
+    if (operatorUrls.contains(url)) {
+      queues.computeIfAbsent(url, this::newQueue).submit(delivery);
+      return true;
+    }
+    // Under the map's lock for this URL, so an idle queue is never removed between lookup and submit.
+    boolean[] accepted = {true};
+    queues.compute(url, (u, queue) -> {
+      if (queue == null) {
+        if (annotationQueues() >= maxAnnotationQueues) {
+          accepted[0] = false;
+          return null;
+        }
+        queue = newQueue(u);
+      }
+      queue.submit(delivery);
+      return queue;
+    });
+    if (!accepted[0]) {
+      observer.refused(url, delivery, "more than " + maxAnnotationQueues + " annotation webhooks at once");
+    }
+    return accepted[0];
+  }
+
+  private WebhookQueue newQueue(URI url) {
+    return new WebhookQueue(url, sender, retryPolicy, maxInFlight, timer, observer, budget);
+  }
+
+  private long annotationQueues() {
+    return queues.keySet().stream().filter(u -> !operatorUrls.contains(u)).count();
+  }
+
+  /** Forgets the queues of annotation URLs that had nothing to send for a while. */
+  void removeIdleQueues() {
+    long now = System.nanoTime();
+    for (URI url : queues.keySet()) {
+      if (!operatorUrls.contains(url)) {
+        queues.computeIfPresent(url, (u, q) -> q.idleFor(IDLE_ANNOTATION_QUEUE, now) ? null : q);
+      }
+    }
   }
 
   public List<WebhookQueue> queues() {
@@ -56,8 +122,27 @@ public final class Dispatcher implements AutoCloseable {
     return undelivered;
   }
 
+  /**
+   * Stops sending at once (leadership lost): no new request or retry starts, requests in flight are
+   * cut off and their answers ignored. Returns the pods per URL whose states were dropped.
+   */
+  public Map<URI, Integer> abort() {
+    Map<URI, Integer> dropped = new LinkedHashMap<>();
+    for (WebhookQueue q : queues.values()) {
+      int n = q.abort();
+      if (n > 0) {
+        dropped.put(q.url(), n);
+      }
+    }
+    sender.close();
+    timer.shutdownNow();
+    return dropped;
+  }
+
+  /** Stops the timer and closes the sender's connections; what is queued is dropped. */
   @Override
   public void close() {
     timer.shutdownNow();
+    sender.close();
   }
 }

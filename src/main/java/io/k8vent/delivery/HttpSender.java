@@ -2,22 +2,27 @@ package io.k8vent.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.k8vent.config.CaBundle;
+import io.k8vent.net.Destinations;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -26,82 +31,186 @@ import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
- * POSTs a delivery over HTTP/1.1 keep-alive connections and classifies the answer: {@code http://}
- * webhooks through {@link PlainHttpClient}, {@code https://} ones through the JDK client.
+ * POSTs deliveries over Vert.x's HTTP client (http and https alike, HTTP/1.1 keep-alive connections
+ * on the shared event loops) and classifies the answer.
+ *
+ * <p>Contract for every attempt: one overall deadline ({@code requestTimeout}) covers resolving,
+ * connecting, sending and the whole answer, so a webhook that never reads, trickles its headers or
+ * streams an endless body is cut off then; an answer's body is read up to {@link #MAX_ANSWER_BYTES}
+ * and the connection closed after that; status line and headers are capped by the client's
+ * decoder. Redirects are not followed. The address comes from {@link Destinations}, which refuses
+ * forbidden destinations for URLs the operator did not configure.
  */
-public final class HttpSender {
+public final class HttpSender implements AutoCloseable {
+  /** Bytes of an answer's body read at most (for the log excerpt and Atomist's correlation_id). */
+  public static final int MAX_ANSWER_BYTES = 64 * 1024;
+  private static final int MAX_HEADER_BYTES = 16 * 1024;
+  private static final int MAX_STATUS_LINE_BYTES = 4 * 1024;
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int EXCERPT_LIMIT = 200;
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
-  private final PlainHttpClient plain;
-  private final Duration connectTimeout;
-  private final SSLContext sslContext;
-  private final Duration requestTimeout;
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final HttpClient client;
+  private final Destinations destinations;
   private final DeliveryHeaders headers;
-  private HttpClient tlsClient;
+  private final long requestTimeoutMillis;
 
-  /** A bad {@code extraCaFile} is a {@link io.k8vent.config.ConfigException} here, at start-up. */
-  public HttpSender(Duration connectTimeout, Duration requestTimeout, Path extraCaFile, String userAgent) {
-    this.plain = new PlainHttpClient(connectTimeout, requestTimeout);
-    this.connectTimeout = connectTimeout;
-    this.sslContext = extraCaFile == null ? null : sslContextTrusting(extraCaFile);
-    this.requestTimeout = requestTimeout;
-    this.headers = new DeliveryHeaders(userAgent);
+  /**
+   * A sender on {@code vertx}, which the caller keeps running and closes.
+   *
+   * @param maxConnectionsPerDestination connections kept open at most per webhook address
+   */
+  public HttpSender(Vertx vertx, Duration connectTimeout, Duration requestTimeout, Path extraCaFile,
+      DeliveryHeaders headers, Destinations destinations, int maxConnectionsPerDestination) {
+    this(vertx, false, connectTimeout, requestTimeout, extraCaFile, headers, destinations, maxConnectionsPerDestination);
   }
 
-  /** The JDK client, built at the first https:// delivery (its selector thread is not needed before). */
-  private synchronized HttpClient tlsClient() {
-    if (tlsClient == null) {
-      HttpClient.Builder builder = HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .connectTimeout(connectTimeout);
-      if (sslContext != null) {
-        builder.sslContext(sslContext);
-      }
-      tlsClient = builder.build();
+  /** A sender with an event loop of its own (for one-off commands), to the operator's URLs only. */
+  public HttpSender(Duration connectTimeout, Duration requestTimeout, Path extraCaFile, String userAgent) {
+    this(io.k8vent.net.VertxRuntime.create(), true, connectTimeout, requestTimeout, extraCaFile,
+        new DeliveryHeaders(userAgent), Destinations.unchecked(), 8);
+  }
+
+  private HttpSender(Vertx vertx, boolean ownsVertx, Duration connectTimeout, Duration requestTimeout,
+      Path extraCaFile, DeliveryHeaders headers, Destinations destinations, int maxConnectionsPerDestination) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.destinations = destinations;
+    this.headers = headers;
+    this.requestTimeoutMillis = Math.max(1, requestTimeout.toMillis());
+    HttpClientOptions options = new HttpClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+        .setKeepAlive(true)
+        .setKeepAliveTimeout(30)
+        .setMaxPoolSize(maxConnectionsPerDestination)
+        .setMaxHeaderSize(MAX_HEADER_BYTES)
+        .setMaxInitialLineLength(MAX_STATUS_LINE_BYTES)
+        .setVerifyHost(true)
+        .setForceSni(true)
+        .setName("k8vent-webhooks");
+    if (extraCaFile != null) {
+      options.setTrustOptions(TrustOptions.wrap(trustManager(CaBundle.load(extraCaFile))));
     }
-    return tlsClient;
+    this.client = vertx.createHttpClient(options);
   }
 
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
-    if ("http".equalsIgnoreCase(url.getScheme())) {
-      StringBuilder headers = new StringBuilder(256);
-      this.headers.each(delivery, (name, value) -> headers.append(name).append(": ").append(value).append("\r\n"));
-      return plain.post(url, headers.toString(), delivery.body())
-          .thenApply(a -> result(a.status(), a.retryAfter(), a.bodyHead()))
-          .exceptionally(HttpSender::failure);
-    }
-    HttpRequest.Builder request = HttpRequest.newBuilder(url)
-        .timeout(requestTimeout)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()));
-    headers.each(delivery, request::header);
-    return tlsClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
-        .thenApply(HttpSender::read)
-        .exceptionally(HttpSender::failure);
+    Attempt attempt = new Attempt();
+    long timer = vertx.setTimer(requestTimeoutMillis, id -> attempt.timedOut());
+    attempt.result.whenComplete((r, e) -> vertx.cancelTimer(timer));
+    destinations.resolve(url).whenComplete((address, error) -> {
+      if (error != null) {
+        // Never complete on the caller's thread: the queue starts its next send from the callback.
+        vertx.runOnContext(v -> attempt.failed(error));
+      } else {
+        request(url, address, delivery, attempt);
+      }
+    });
+    return attempt.result;
   }
 
-  private static SendResult read(HttpResponse<InputStream> response) {
-    byte[] head;
-    try (InputStream body = response.body()) {
-      head = body.readNBytes(64 * 1024);
-    } catch (IOException e) {
-      head = new byte[0];
-    }
-    return result(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null), head);
+  private void request(URI url, InetAddress address, Delivery delivery, Attempt attempt) {
+    boolean https = "https".equalsIgnoreCase(url.getScheme());
+    int port = Destinations.port(url);
+    String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1) : url.getHost();
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
+        .setHost(host)
+        .setPort(port)
+        .setSsl(https)
+        .setURI(url.getRawQuery() == null ? path : path + "?" + url.getRawQuery())
+        .setFollowRedirects(false);
+    client.request(options).onComplete(opened -> {
+      if (opened.failed()) {
+        attempt.failed(opened.cause());
+        return;
+      }
+      HttpClientRequest request = opened.result();
+      if (!attempt.started(request)) {
+        return;
+      }
+      headers.each(delivery, request::putHeader);
+      request.send(Buffer.buffer(delivery.body())).onComplete(answered -> {
+        if (answered.failed()) {
+          attempt.failed(answered.cause());
+        } else {
+          read(answered.result(), request, attempt);
+        }
+      });
+    });
   }
 
-  private static SendResult result(int status, String retryAfterHeader, byte[] bodyHead) {
+  /** Reads the answer's body up to the cap; past it the connection is closed and the status kept. */
+  private static void read(HttpClientResponse response, HttpClientRequest request, Attempt attempt) {
+    int status = response.statusCode();
+    String retryAfter = response.getHeader("Retry-After");
+    Buffer head = Buffer.buffer();
+    response.exceptionHandler(e -> attempt.answered(status, retryAfter, head));
+    response.handler(chunk -> {
+      int room = MAX_ANSWER_BYTES - head.length();
+      if (chunk.length() <= room) {
+        head.appendBuffer(chunk);
+        return;
+      }
+      head.appendBuffer(chunk, 0, room);
+      attempt.answered(status, retryAfter, head);
+      request.reset();
+    });
+    response.endHandler(v -> attempt.answered(status, retryAfter, head));
+  }
+
+  /** One attempt's state; the first of answer, failure and deadline decides its result. */
+  private final class Attempt {
+    final CompletableFuture<SendResult> result = new CompletableFuture<>();
+    private HttpClientRequest request;
+
+    /** Records the request; false (and the request reset) when the deadline already passed. */
+    synchronized boolean started(HttpClientRequest started) {
+      if (result.isDone()) {
+        started.reset();
+        return false;
+      }
+      this.request = started;
+      return true;
+    }
+
+    void answered(int status, String retryAfter, Buffer head) {
+      result.complete(HttpSender.result(status, retryAfter, head.getBytes()));
+    }
+
+    void failed(Throwable error) {
+      result.complete(failure(error));
+    }
+
+    void timedOut() {
+      if (result.complete(SendResult.failed("request timed out after " + Duration.ofMillis(requestTimeoutMillis).toMillis()
+          + " ms (--request-timeout covers connecting, sending and the whole answer)"))) {
+        synchronized (this) {
+          if (request != null) {
+            request.reset();
+          }
+        }
+      }
+    }
+  }
+
+  static SendResult result(int status, String retryAfterHeader, byte[] bodyHead) {
     String text = new String(bodyHead, StandardCharsets.UTF_8);
     String excerpt = text.length() > EXCERPT_LIMIT ? text.substring(0, EXCERPT_LIMIT) + "…" : text;
     excerpt = WHITESPACE.matcher(excerpt).replaceAll(" ").trim();
     Duration retryAfter = retryAfterHeader == null ? null : parseRetryAfter(retryAfterHeader);
+    if (status < 200) {
+      return SendResult.failed("interim answer HTTP " + status + " without a final answer");
+    }
     return new SendResult(status, null, retryAfter, correlationId(text), excerpt);
   }
 
@@ -119,18 +228,23 @@ public final class HttpSender {
 
   private static SendResult failure(Throwable t) {
     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (cause instanceof Destinations.RefusedException refused) {
+      return SendResult.refused(refused.getMessage());
+    }
     String reason;
-    if (cause instanceof HttpConnectTimeoutException || cause instanceof PlainHttpClient.ConnectTimeoutException) {
+    String message = cause.getMessage() == null ? "" : cause.getMessage();
+    if (cause instanceof io.netty.channel.ConnectTimeoutException || message.startsWith("connection timed out")) {
       reason = "connect timed out";
-    } else if (cause instanceof HttpTimeoutException || cause instanceof PlainHttpClient.RequestTimeoutException) {
-      reason = "request timed out";
     } else if (cause instanceof ConnectException) {
       reason = "connection refused or unreachable";
-    } else if (cause instanceof SSLHandshakeException) {
-      reason = "TLS handshake failed (" + cause.getMessage()
-          + "); for a private CA, pass its certificate with --webhook-ca-file";
+    } else if (cause instanceof UnknownHostException) {
+      reason = "unknown host " + message;
+    } else if (cause instanceof SSLHandshakeException || cause.getCause() instanceof SSLHandshakeException) {
+      reason = "TLS handshake failed (" + message + "); for a private CA, pass its certificate with --webhook-ca-file";
+    } else if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+      reason = "answer's status line or headers too long (" + message + ")";
     } else {
-      reason = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+      reason = cause.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
     }
     return SendResult.failed(reason);
   }
@@ -151,7 +265,8 @@ public final class HttpSender {
     }
   }
 
-  private static SSLContext sslContextTrusting(Path caFile) {
+  /** Trusts the JVM's CAs and {@code extra}. */
+  private static X509TrustManager trustManager(java.util.List<X509Certificate> extra) {
     try {
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);
@@ -159,24 +274,35 @@ public final class HttpSender {
       defaults.init((KeyStore) null);
       int n = 0;
       for (var tm : defaults.getTrustManagers()) {
-        if (tm instanceof javax.net.ssl.X509TrustManager x509) {
+        if (tm instanceof X509TrustManager x509) {
           for (X509Certificate c : x509.getAcceptedIssuers()) {
             trust.setCertificateEntry("system-" + n++, c);
           }
         }
       }
-      try (InputStream in = Files.newInputStream(caFile)) {
-        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-          trust.setCertificateEntry("extra-" + n++, c);
-        }
+      for (X509Certificate c : extra) {
+        trust.setCertificateEntry("extra-" + n++, c);
       }
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
-      return context;
+      for (var tm : tmf.getTrustManagers()) {
+        if (tm instanceof X509TrustManager x509) {
+          return x509;
+        }
+      }
+      throw new IllegalStateException("the JVM has no X.509 trust manager");
     } catch (IOException | GeneralSecurityException e) {
-      throw new io.k8vent.config.ConfigException("cannot read --webhook-ca-file " + caFile + ": " + e.getMessage());
+      throw new IllegalStateException("cannot set up the trusted CAs: " + e.getMessage(), e);
+    }
+  }
+
+  /** Closes every connection (requests in flight fail); the event loop stays unless this sender made it. */
+  @Override
+  public void close() {
+    client.close();
+    destinations.close();
+    if (ownsVertx) {
+      vertx.close();
     }
   }
 }

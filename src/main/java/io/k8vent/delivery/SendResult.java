@@ -2,11 +2,24 @@ package io.k8vent.delivery;
 
 import java.time.Duration;
 
-/** The outcome of one HTTP attempt: a status (or -1 with an error) and what the retry logic needs. */
+/**
+ * The outcome of one HTTP attempt: a status, or -1 with an error (may pass: retried), or
+ * {@link #REFUSED} with the reason k8vent would not send to that destination (permanent).
+ */
 public record SendResult(int status, String error, Duration retryAfter, String correlationId, String bodyExcerpt) {
+
+  public static final int REFUSED = -2;
 
   public static SendResult failed(String error) {
     return new SendResult(-1, error, null, null, null);
+  }
+
+  public static SendResult refused(String reason) {
+    return new SendResult(REFUSED, reason, null, null, null);
+  }
+
+  public boolean refused() {
+    return status == REFUSED;
   }
 
   public boolean succeeded() {
@@ -19,7 +32,7 @@ public record SendResult(int status, String error, Duration retryAfter, String c
   }
 
   public String describe() {
-    if (status == -1) {
+    if (status < 0) {
       return error;
     }
     return "HTTP " + status + (bodyExcerpt == null || bodyExcerpt.isEmpty() ? "" : ": " + bodyExcerpt);

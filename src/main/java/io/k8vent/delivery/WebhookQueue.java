@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Each pod has a slot holding at most one state waiting to be sent and at most one in flight or
  * waiting for a retry. A newer state replaces the waiting one (latest wins), so memory is bounded
  * by the number of pods however long the webhook is down, and states of one pod are sent one at a
- * time, in order. Up to {@code maxInFlight} pods are sent concurrently. Failed attempts that may
- * succeed later are retried with backoff; when a newer state arrives meanwhile, the retry sends the
- * newer state instead.
+ * time, in order. Up to {@code maxInFlight} pods are sent concurrently, within the dispatcher's
+ * overall {@link InFlightBudget}. Failed attempts that may succeed later are retried with backoff;
+ * when a newer state arrives meanwhile, the retry sends the newer state instead.
  */
 public final class WebhookQueue {
   private final URI url;
@@ -25,11 +25,14 @@ public final class WebhookQueue {
   private final int maxInFlight;
   private final ScheduledExecutorService timer;
   private final DeliveryObserver observer;
+  private final InFlightBudget budget;
 
   private final Map<String, Slot> slots = new HashMap<>();
   private final ArrayDeque<Slot> ready = new ArrayDeque<>();
   private int inFlight;
   private boolean closed;
+  private boolean aborted;
+  private long idleSinceNanos = System.nanoTime();
 
   private static final class Slot {
     final String key;
@@ -50,14 +53,15 @@ public final class WebhookQueue {
     }
   }
 
-  public WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight,
-      ScheduledExecutorService timer, DeliveryObserver observer) {
+  WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
+      DeliveryObserver observer, InFlightBudget budget) {
     this.url = url;
     this.sender = sender;
     this.retryPolicy = retryPolicy;
     this.maxInFlight = maxInFlight;
     this.timer = timer;
     this.observer = observer;
+    this.budget = budget;
   }
 
   public URI url() {
@@ -88,13 +92,21 @@ public final class WebhookQueue {
     }
   }
 
-  /** Starts sends while there is room; called with the lock held. */
+  /** Starts sends while there is room here and in the budget; called with the lock held. */
   private void pump() {
-    while (inFlight < maxInFlight && !ready.isEmpty()) {
-      Slot slot = ready.poll();
+    while (!aborted && inFlight < maxInFlight && !ready.isEmpty()) {
+      Slot slot = ready.peek();
+      if (slot.waiting == null && slot.retry == null) {
+        ready.poll();
+        slot.queued = false;
+        continue;
+      }
+      if (!budget.tryAcquire(this)) {
+        return;
+      }
+      ready.poll();
       slot.queued = false;
       Delivery next;
-      int attempts;
       if (slot.waiting != null) {
         if (slot.retry != null) {
           observer.coalesced(url, slot.retry);
@@ -103,26 +115,34 @@ public final class WebhookQueue {
         next = slot.waiting;
         slot.waiting = null;
         slot.retryFirstAttemptNanos = System.nanoTime();
-        attempts = slot.failures + 1;
-      } else if (slot.retry != null) {
-        next = slot.retry;
-        attempts = slot.failures + 1;
       } else {
-        continue;
+        next = slot.retry;
       }
+      int attempt = slot.failures + 1;
       slot.sending = true;
       inFlight++;
       Delivery sent = next;
-      int attempt = attempts;
       sender.send(url, sent).whenComplete((result, error) ->
           completed(slot, sent, attempt, error == null ? result : SendResult.failed(String.valueOf(error))));
     }
   }
 
+  /** Called by the budget when room was freed for a queue that had to wait. */
+  void wake() {
+    synchronized (this) {
+      pump();
+    }
+  }
+
   private void completed(Slot slot, Delivery sent, int attempts, SendResult result) {
+    budget.release();
     synchronized (this) {
       slot.sending = false;
       inFlight--;
+      if (aborted) {
+        notifyAll();
+        return;
+      }
       if (result.succeeded()) {
         slot.retry = null;
         slot.failures = 0;
@@ -148,6 +168,9 @@ public final class WebhookQueue {
       }
       if (slot.idle()) {
         slots.remove(slot.key);
+        if (slots.isEmpty()) {
+          idleSinceNanos = System.nanoTime();
+        }
       }
       pump();
       notifyAll();
@@ -168,6 +191,11 @@ public final class WebhookQueue {
     return slots.size();
   }
 
+  /** Whether nothing was queued here for at least {@code idle} (as of {@code nowNanos}). */
+  synchronized boolean idleFor(Duration idle, long nowNanos) {
+    return slots.isEmpty() && nowNanos - idleSinceNanos >= idle.toNanos();
+  }
+
   private void reportDepth() {
     observer.queueDepth(url, depth());
   }
@@ -175,6 +203,27 @@ public final class WebhookQueue {
   /** Refuses new deliveries from now on; what is queued keeps being delivered. */
   public synchronized void close() {
     closed = true;
+  }
+
+  /**
+   * Stops at once: refuses new deliveries, starts no request or retry, forgets what is queued and
+   * ignores the answers of requests in flight. Returns how many pods' states were dropped.
+   */
+  public int abort() {
+    int dropped;
+    synchronized (this) {
+      closed = true;
+      aborted = true;
+      dropped = slots.size();
+      slots.clear();
+      ready.clear();
+      notifyAll();
+    }
+    if (dropped > 0) {
+      observer.dropped(url, dropped);
+    }
+    reportDepth();
+    return dropped;
   }
 
   /**

@@ -9,6 +9,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.k8vent.Daemon;
 import io.k8vent.config.Settings;
+import io.k8vent.config.WebhookSafety;
+import io.k8vent.net.VertxRuntime;
+import io.vertx.core.Vertx;
 import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.DeliveryObserver;
@@ -100,9 +103,10 @@ public final class Demo {
       Path kubeconfig = api.writeKubeconfig(dir);
       Settings settings = new Settings(List.of(hook), secret, List.of(), kubeconfig, null, EnvFilter.defaults(),
           AnnotationPolicy.allowAll(), RetryPolicy.defaults(), 8, Duration.ofSeconds(5), Duration.ofSeconds(10),
-          null, Duration.ofSeconds(5), 0, null);
-      try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv)) {
-        Daemon daemon = new Daemon(settings, client, processEnv, new WatchStatus(), new Printer());
+          null, Duration.ofSeconds(5), 0, null, WebhookSafety.defaults());
+      Vertx vertx = VertxRuntime.create();
+      try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv, vertx)) {
+        Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchStatus(), new Printer());
         try {
           daemon.start().get(30, TimeUnit.SECONDS);
           print("k8vent is watching (initial list done)");
@@ -113,6 +117,8 @@ public final class Demo {
         } finally {
           daemon.close();
         }
+      } finally {
+        vertx.close();
       }
       return summary(start);
     } finally {

@@ -13,10 +13,17 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * k8vent's Prometheus metrics. Webhooks are labelled by scheme, host, port and path only, so
- * credentials and query strings never reach a scrape.
+ * k8vent's Prometheus metrics. The operator's webhooks are labelled by scheme, host, port and path
+ * only, so credentials and query strings never reach a scrape; webhooks chosen by pod annotations
+ * share the one label value {@code annotation}, so pod authors cannot add series.
  */
 public final class Metrics implements DeliveryObserver {
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -44,7 +51,42 @@ public final class Metrics implements DeliveryObserver {
   private final Counter watchErrors = Counter.builder().name("k8vent_watch_errors_total")
       .help("Failed pod lists or watches; each is retried with backoff").register(registry);
 
+  private final Counter refused = Counter.builder().name("k8vent_webhooks_refused_total")
+      .help("Annotation webhook deliveries refused: destination (a forbidden address) or limit (too many "
+          + "annotation webhooks at once)").labelNames("reason").register(registry);
+
+  /** The label shared by every webhook a pod annotation chose. */
+  public static final String ANNOTATION_WEBHOOKS = "annotation";
+
+  private final Set<URI> operatorUrls;
+  private final Map<URI, Integer> annotationDepths = new ConcurrentHashMap<>();
   private boolean jvmMetricsRegistered;
+
+  /** @param operatorUrls the webhooks the operator configured; their series exist from the start, at 0 */
+  public Metrics(Collection<URI> operatorUrls) {
+    this.operatorUrls = Set.copyOf(operatorUrls);
+    List<String> webhooks = new ArrayList<>();
+    operatorUrls.forEach(u -> webhooks.add(WebhookUrl.redact(u)));
+    webhooks.add(ANNOTATION_WEBHOOKS);
+    for (String webhook : webhooks) {
+      for (String outcome : List.of("success", "retry", "rejected", "refused", "gave_up")) {
+        deliveries.labelValues(webhook, outcome);
+      }
+      retries.labelValues(webhook);
+      coalesced.labelValues(webhook);
+      dropped.labelValues(webhook);
+      queueDepth.labelValues(webhook);
+    }
+    for (PodEvent.Type type : PodEvent.Type.values()) {
+      events.labelValues(type.name());
+    }
+    refused.labelValues("destination");
+    refused.labelValues("limit");
+  }
+
+  private String label(URI url) {
+    return operatorUrls.contains(url) ? WebhookUrl.redact(url) : ANNOTATION_WEBHOOKS;
+  }
 
   /**
    * The registry to scrape. The JVM's own metrics join it at the first scrape: registering them
@@ -81,40 +123,57 @@ public final class Metrics implements DeliveryObserver {
 
   @Override
   public void delivered(URI url, Delivery d, SendResult r, int attempts) {
-    String webhook = WebhookUrl.redact(url);
+    String webhook = label(url);
     deliveries.labelValues(webhook, "success").inc();
     latency.labelValues(webhook).observe((System.nanoTime() - d.receivedNanos()) / 1e9);
   }
 
   @Override
   public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
-    String webhook = WebhookUrl.redact(url);
+    String webhook = label(url);
     deliveries.labelValues(webhook, "retry").inc();
     retries.labelValues(webhook).inc();
   }
 
   @Override
   public void rejected(URI url, Delivery d, SendResult r) {
-    deliveries.labelValues(WebhookUrl.redact(url), "rejected").inc();
+    deliveries.labelValues(label(url), r.refused() ? "refused" : "rejected").inc();
+    if (r.refused()) {
+      refused.labelValues("destination").inc();
+    }
   }
 
   @Override
   public void gaveUp(URI url, Delivery d, SendResult r, int attempts) {
-    deliveries.labelValues(WebhookUrl.redact(url), "gave_up").inc();
+    deliveries.labelValues(label(url), "gave_up").inc();
   }
 
   @Override
   public void coalesced(URI url, Delivery replaced) {
-    coalesced.labelValues(WebhookUrl.redact(url)).inc();
+    coalesced.labelValues(label(url)).inc();
   }
 
   @Override
   public void dropped(URI url, int count) {
-    dropped.labelValues(WebhookUrl.redact(url)).inc(count);
+    dropped.labelValues(label(url)).inc(count);
   }
 
   @Override
   public void queueDepth(URI url, int depth) {
-    queueDepth.labelValues(WebhookUrl.redact(url)).set(depth);
+    if (operatorUrls.contains(url)) {
+      queueDepth.labelValues(WebhookUrl.redact(url)).set(depth);
+      return;
+    }
+    // Annotation webhooks share one series: add this queue's change to it.
+    Integer before = depth == 0 ? annotationDepths.remove(url) : annotationDepths.put(url, depth);
+    int change = depth - (before == null ? 0 : before);
+    if (change != 0) {
+      queueDepth.labelValues(ANNOTATION_WEBHOOKS).inc(change);
+    }
+  }
+
+  @Override
+  public void refused(URI url, Delivery d, String reason) {
+    refused.labelValues("limit").inc();
   }
 }

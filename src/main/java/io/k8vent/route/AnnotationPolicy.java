@@ -18,14 +18,21 @@ public final class AnnotationPolicy {
 
   private final Mode mode;
   private final List<WebhookAllowPattern> patterns;
+  private final int maxWebhooks;
 
-  public AnnotationPolicy(Mode mode, List<WebhookAllowPattern> patterns) {
+  /** @param maxWebhooks URLs used at most from one annotation; the rest are ignored */
+  public AnnotationPolicy(Mode mode, List<WebhookAllowPattern> patterns, int maxWebhooks) {
     this.mode = mode;
     this.patterns = List.copyOf(patterns);
+    this.maxWebhooks = maxWebhooks;
   }
 
   public static AnnotationPolicy allowAll() {
-    return new AnnotationPolicy(Mode.ALLOW, List.of());
+    return new AnnotationPolicy(Mode.ALLOW, List.of(), io.k8vent.config.WebhookSafety.DEFAULT_WEBHOOKS_PER_ANNOTATION);
+  }
+
+  public int maxWebhooks() {
+    return maxWebhooks;
   }
 
   /** Why {@code url} may not be used as an annotation webhook, or empty when it may. */

@@ -72,7 +72,14 @@ public final class K8ventAnnotation {
       return null;
     }
     Set<URI> urls = new LinkedHashSet<>();
+    if (node.size() > policy.maxWebhooks()) {
+      problems.add("it lists " + node.size() + " webhooks; only the first " + policy.maxWebhooks()
+          + " are used (--max-webhooks-per-annotation)");
+    }
     for (JsonNode item : node) {
+      if (urls.size() == policy.maxWebhooks()) {
+        break;
+      }
       if (!item.isTextual()) {
         problems.add("\"webhooks\" must hold only strings");
         return null;

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -27,10 +26,16 @@ public final class Router {
   private final AnnotationPolicy policy;
   private final PayloadWriter writer;
   private final Signer signer;
-  private final BiConsumer<URI, Delivery> deliveries;
+  private final Deliveries deliveries;
+
+  /** Where deliveries go: true when {@code url} took {@code delivery}, false when a limit refused it. */
+  @FunctionalInterface
+  public interface Deliveries {
+    boolean submit(URI url, Delivery delivery);
+  }
 
   public Router(List<URI> globalWebhooks, AnnotationPolicy policy, PayloadWriter writer, Signer signer,
-      BiConsumer<URI, Delivery> deliveries) {
+      Deliveries deliveries) {
     this.globalWebhooks = List.copyOf(globalWebhooks);
     this.policy = policy;
     this.writer = writer;
@@ -56,9 +61,19 @@ public final class Router {
     byte[] body = writer.write(pod, annotation.environment().orElse(null));
     Signer.Signatures signatures = signer == null ? null : signer.sign(body);
     String resourceVersion = pod.getMetadata().getResourceVersion();
+    List<URI> refused = new java.util.ArrayList<>();
     for (URI url : targets) {
-      deliveries.accept(url, new Delivery(event.key(), event.namespacedName(), event.type().name(),
-          resourceVersion, body, signatures, UUID.randomUUID().toString(), event.receivedNanos()));
+      if (!deliveries.submit(url, new Delivery(event.key(), event.namespacedName(), event.type().name(),
+          resourceVersion, body, signatures, UUID.randomUUID().toString(), event.receivedNanos()))) {
+        refused.add(url);
+      }
+    }
+    if (!refused.isEmpty()) {
+      try (MDC.MDCCloseable c = MDC.putCloseable("pod", event.namespacedName())) {
+        LOG.warn("pod {}: not sending {} to {}: too many annotation webhooks are active "
+            + "(--max-annotation-webhooks); the pod's other webhooks still get it", event.namespacedName(),
+            event.type(), refused.stream().map(io.k8vent.config.WebhookUrl::redact).toList());
+      }
     }
   }
 

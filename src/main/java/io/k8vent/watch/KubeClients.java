@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -35,7 +38,7 @@ public final class KubeClients {
     }
   }
 
-  public static KubernetesClient connect(Path kubeconfig, String context, Map<String, String> env) {
+  public static KubernetesClient connect(Path kubeconfig, String context, Map<String, String> env, Vertx vertx) {
     List<String> tried = new ArrayList<>();
     Config config;
     String source;
@@ -59,7 +62,7 @@ public final class KubeClients {
       source = file.toString();
       config = fromKubeconfig(file, context, tried);
     }
-    KubernetesClient client = configure(new KubernetesClientBuilder().withConfig(config)).build();
+    KubernetesClient client = configure(new KubernetesClientBuilder().withConfig(config), vertx).build();
     try {
       probe(client, config, source);
     } catch (RuntimeException e) {
@@ -70,12 +73,29 @@ public final class KubeClients {
   }
 
   /**
-   * Sets up a client as k8vent's own: pods read as sent ({@link PodSource#serialization()}) and
-   * list pages fetched gzipped ({@link GzipLists}).
+   * Sets up a client as k8vent's own: pods read as sent ({@link PodSource#serialization()}), HTTP over
+   * Vert.x on {@code vertx} (null: fabric8's shared instance), answers such as list pages asked for
+   * and received gzip-compressed.
    */
-  public static KubernetesClientBuilder configure(KubernetesClientBuilder builder) {
+  public static KubernetesClientBuilder configure(KubernetesClientBuilder builder, Vertx vertx) {
     return builder.withKubernetesSerialization(PodSource.serialization())
-        .withHttpClientBuilderConsumer(http -> http.addOrReplaceInterceptor(GzipLists.NAME, new GzipLists()));
+        .withHttpClientFactory(vertx == null ? new CompressedVertxFactory() : new CompressedVertxFactory(vertx));
+  }
+
+  /** fabric8's Vert.x transport, asking for compressed answers (the API server gzips large lists). */
+  static final class CompressedVertxFactory extends VertxHttpClientFactory {
+    CompressedVertxFactory() {
+      super();
+    }
+
+    CompressedVertxFactory(Vertx vertx) {
+      super(vertx);
+    }
+
+    @Override
+    protected void additionalConfig(WebClientOptions options) {
+      options.setDecompressionSupported(true);
+    }
   }
 
   /**

@@ -58,7 +58,7 @@ public final class DeliveryCeiling {
 
     Counting observer = new Counting(warmup, warmup + count);
     HttpSender sender = new HttpSender(Duration.ofSeconds(5), Duration.ofSeconds(10), null, "k8vent/bench");
-    Dispatcher dispatcher = new Dispatcher(sender, RetryPolicy.defaults(), maxInFlight, observer);
+    Dispatcher dispatcher = new Dispatcher(sender, RetryPolicy.defaults(), maxInFlight, observer, java.util.Set.of(url), 1, 1024);
     long start = System.nanoTime();
     Thread feeder = new Thread(() -> feed(dispatcher, url, body, observer), "bench-feeder");
     feeder.setDaemon(true);

@@ -58,7 +58,10 @@ public class HotPathBenchmark {
     writer = new PayloadWriter(new ObjectMapper(), env);
     signer = new Signer("bench-secret");
     router = new Router(List.of(URI.create("https://webhook.atomist.com/atomist/kube/teams/T1")),
-        AnnotationPolicy.allowAll(), writer, signer, (url, delivery) -> sink.consume(delivery));
+        AnnotationPolicy.allowAll(), writer, signer, (url, delivery) -> {
+          sink.consume(delivery);
+          return true;
+        });
     body = writer.write(pod, null);
   }
 

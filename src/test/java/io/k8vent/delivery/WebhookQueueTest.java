@@ -43,7 +43,7 @@ class WebhookQueueTest {
 
   private Dispatcher dispatcher(RetryPolicy policy, Duration requestTimeout) {
     HttpSender sender = new HttpSender(Duration.ofSeconds(2), requestTimeout, null, "k8vent/test");
-    Dispatcher d = new Dispatcher(sender, policy, 8, recorder);
+    Dispatcher d = new Dispatcher(sender, policy, 8, recorder, java.util.Set.of(), 1000, 256);
     closeables.add(d);
     return d;
   }

@@ -1,5 +1,6 @@
 package io.k8vent.it;
 
+import io.k8vent.testing.TestLoop;
 import static io.k8vent.it.RealClusterSupport.k8ventClient;
 import static io.k8vent.it.RealClusterSupport.namespace;
 import static io.k8vent.it.RealClusterSupport.waitFor;
@@ -107,7 +108,7 @@ class RbacAndManifestsIT {
       String a = namespace(admin, "rbac-a");
       String b = namespace(admin, "rbac-b");
       Daemon daemon = RealClusterSupport.startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(),
-          new Metrics().watchStatus(), new io.k8vent.delivery.DeliveryObserver() {});
+          new Metrics(List.of()).watchStatus(), new io.k8vent.delivery.DeliveryObserver() {});
       try {
         admin.pods().inNamespace(a).resource(pod(a, "one")).create();
         admin.pods().inNamespace(b).resource(pod(b, "two")).create();
@@ -130,24 +131,24 @@ class RbacAndManifestsIT {
     logs.start();
     Logger watchLog = (Logger) LoggerFactory.getLogger(PodSource.class);
     watchLog.addAppender(logs);
-    Metrics metrics = new Metrics();
+    Metrics metrics = new Metrics(List.of());
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver();
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), token)) {
       admin.pods().inNamespace(team).resource(pod(team, "mine")).create();
 
       Settings own = withNamespaces(TestSettings.forUrls(hook.url()), List.of(team));
-      DaemonRunner namespaced = new DaemonRunner(() -> new Daemon(own, client, Map.of(), metrics.watchStatus(), metrics),
+      DaemonRunner namespaced = new DaemonRunner(() -> new Daemon(own, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics),
           client, null);
       namespaced.start();
       waitFor(hook, team + "/mine", "ADDED");
       await().atMost(Duration.ofSeconds(30)).until(() -> namespaced.readinessProblem() == null);
       namespaced.stop();
 
-      Metrics clusterWideMetrics = new Metrics();
+      Metrics clusterWideMetrics = new Metrics(List.of());
       Settings everywhere = TestSettings.forUrls(hook.url());
       DaemonRunner refused = new DaemonRunner(
-          () -> new Daemon(everywhere, client, Map.of(), clusterWideMetrics.watchStatus(), clusterWideMetrics), client, null);
+          () -> new Daemon(everywhere, client, TestLoop.vertx(), Map.of(), clusterWideMetrics.watchStatus(), clusterWideMetrics), client, null);
       refused.start();
       try {
         await().atMost(Duration.ofSeconds(30)).until(() -> refused.readinessProblem() != null
@@ -185,6 +186,6 @@ class RbacAndManifestsIT {
   private static Settings withNamespaces(Settings s, List<String> namespaces) {
     return new Settings(s.webhooks(), s.secret(), namespaces, s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.safety());
   }
 }

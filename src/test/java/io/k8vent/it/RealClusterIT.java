@@ -1,5 +1,6 @@
 package io.k8vent.it;
 
+import io.k8vent.testing.TestLoop;
 import static io.k8vent.it.RealClusterSupport.k8ventClient;
 import static io.k8vent.it.RealClusterSupport.namespace;
 import static io.k8vent.it.RealClusterSupport.startDaemon;
@@ -182,8 +183,9 @@ class RealClusterIT {
     Settings base = TestSettings.forUrls(hook.url());
     Settings settings = new Settings(base.webhooks(), null, List.of(ns), null, null, base.envFilter(),
         base.annotationPolicy(), base.retryPolicy(), base.maxInFlight(), base.connectTimeout(), base.requestTimeout(),
-        null, base.shutdownTimeout(), 0, new LeaderElectionSettings(ns, "k8vent", identity, Duration.ofSeconds(6)));
-    return new DaemonRunner(() -> new Daemon(settings, client, Map.of(), new WatchStatus(), new DeliveryObserver() {}),
+        null, base.shutdownTimeout(), 0, new LeaderElectionSettings(ns, "k8vent", identity, Duration.ofSeconds(6)),
+        base.safety());
+    return new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), new WatchStatus(), new DeliveryObserver() {}),
         client, settings.leaderElection());
   }
 }

@@ -1,5 +1,6 @@
 package io.k8vent.it;
 
+import io.k8vent.testing.TestLoop;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -30,12 +31,12 @@ final class RealClusterSupport {
 
   /** A client configured as k8vent's own (see KubeClients.configure). */
   static KubernetesClient k8ventClient(String url, String token) {
-    return KubeClients.configure(new KubernetesClientBuilder().withConfig(LocalKubeCluster.config(url, token))).build();
+    return KubeClients.configure(new KubernetesClientBuilder().withConfig(LocalKubeCluster.config(url, token)), null).build();
   }
 
   static Daemon startDaemon(Settings settings, KubernetesClient client, Map<String, String> env, WatchStatus status,
       DeliveryObserver observer) throws Exception {
-    Daemon daemon = new Daemon(settings, client, env, status, observer);
+    Daemon daemon = new Daemon(settings, client, TestLoop.vertx(), env, status, observer);
     daemon.start().get(60, TimeUnit.SECONDS);
     return daemon;
   }

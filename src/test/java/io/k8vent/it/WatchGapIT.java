@@ -72,7 +72,7 @@ class WatchGapIT {
     admin.pods().inNamespace(ns).resource(pod(ns, "changed")).create();
     admin.pods().inNamespace(ns).resource(pod(ns, "deleted", k8vent(team))).create();
     admin.pods().inNamespace(ns).resource(pod(ns, "unchanged")).create();
-    Metrics metrics = new Metrics();
+    Metrics metrics = new Metrics(List.of());
     try (KubernetesClient client = k8ventClient(watched.url(), LocalKubeCluster.ADMIN_TOKEN)) {
       Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), metrics.watchStatus(), metrics);
       try {

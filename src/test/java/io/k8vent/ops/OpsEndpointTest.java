@@ -1,5 +1,6 @@
 package io.k8vent.ops;
 
+import io.k8vent.testing.TestLoop;
 import static io.k8vent.testing.Pods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -19,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,7 @@ class OpsEndpointTest {
   private final MockCluster cluster = new MockCluster();
   private final WebhookReceiver hook = new WebhookReceiver();
   private final KubernetesClient client = cluster.newClient();
-  private final Metrics metrics = new Metrics();
+  private final Metrics metrics = new Metrics(List.of());
   private DaemonRunner runner;
   private OpsServer ops;
 
@@ -54,7 +56,7 @@ class OpsEndpointTest {
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "existing")).create();
     hook.respond(n -> n == 1 ? Response.status(503) : Response.status(200));
     var settings = TestSettings.forUrls(hook.url());
-    runner = new DaemonRunner(() -> new Daemon(settings, client, Map.of(), metrics.watchStatus(), metrics), client, null);
+    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
     ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
 
     HttpResponse<String> before = get("/readyz");
@@ -90,7 +92,7 @@ class OpsEndpointTest {
   void webhookLabelsCarryNoCredentials() throws Exception {
     URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/h?token=t0k");
     var settings = TestSettings.forUrls(secretUrl);
-    runner = new DaemonRunner(() -> new Daemon(settings, client, Map.of(), metrics.watchStatus(), metrics), client, null);
+    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
     ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
     runner.start();
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();

@@ -57,12 +57,12 @@ class K8ventAnnotationTest {
 
   @Test
   void policyRefusesDisallowedUrls() {
-    AnnotationPolicy deny = new AnnotationPolicy(AnnotationPolicy.Mode.DENY, List.of());
+    AnnotationPolicy deny = new AnnotationPolicy(AnnotationPolicy.Mode.DENY, List.of(), 10);
     assertThat(K8ventAnnotation.parse("{\"webhooks\":[\"https://a.com\"]}", deny).problems())
         .singleElement().asString().contains("--annotation-webhooks=deny");
 
     AnnotationPolicy only = new AnnotationPolicy(AnnotationPolicy.Mode.ALLOW,
-        List.of(WebhookAllowPattern.parse("https://*.example.com/hooks/")));
+        List.of(WebhookAllowPattern.parse("https://*.example.com/hooks/")), 10);
     assertThat(K8ventAnnotation.parse("{\"webhooks\":[\"https://a.example.com/hooks/1\"]}", only).webhooks()).isPresent();
     assertThat(K8ventAnnotation.parse("{\"webhooks\":[\"http://169.254.169.254/latest\"]}", only).problems())
         .singleElement().asString().contains("matches no --webhook-allow pattern");
@@ -71,7 +71,7 @@ class K8ventAnnotationTest {
   @Test
   void problemsNeverEchoQueryStrings() {
     K8ventAnnotation a = K8ventAnnotation.parse("{\"webhooks\":[\"https://x.com/h?token=abc\"]}",
-        new AnnotationPolicy(AnnotationPolicy.Mode.DENY, List.of()));
+        new AnnotationPolicy(AnnotationPolicy.Mode.DENY, List.of(), 10));
     assertThat(String.join(" ", a.problems())).doesNotContain("abc");
   }
 }

@@ -1,6 +1,8 @@
 package io.k8vent.testing;
 
+import io.k8vent.config.Cidr;
 import io.k8vent.config.Settings;
+import io.k8vent.config.WebhookSafety;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.route.AnnotationPolicy;
@@ -15,8 +17,11 @@ public final class TestSettings {
   public static Settings forUrls(URI... urls) {
     return new Settings(List.of(urls), null, List.of(), null, null, EnvFilter.defaults(),
         AnnotationPolicy.allowAll(), fastRetries(), 8, Duration.ofSeconds(2), Duration.ofSeconds(5), null,
-        Duration.ofSeconds(5), 0, null);
+        Duration.ofSeconds(5), 0, null, WebhookSafety.defaults().allowing(LOOPBACK));
   }
+
+  /** Webhook receivers in tests listen on loopback, which annotation webhooks may not reach by default. */
+  public static final Cidr LOOPBACK = Cidr.parse("127.0.0.0/8", "--webhook-allow-cidr");
 
   public static RetryPolicy fastRetries() {
     return new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofMinutes(1));
@@ -25,18 +30,18 @@ public final class TestSettings {
   public static Settings withSecret(Settings s, String secret) {
     return new Settings(s.webhooks(), secret, s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.safety());
   }
 
   public static Settings withEnvFilter(Settings s, EnvFilter filter) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), filter,
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.safety());
   }
 
   public static Settings withPolicy(Settings s, AnnotationPolicy policy) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         policy, s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.safety());
   }
 }
