@@ -10,7 +10,9 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.TrustOptions;
@@ -89,7 +91,6 @@ public final class HttpSender implements AutoCloseable {
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .setKeepAlive(true)
         .setKeepAliveTimeout(30)
-        .setMaxPoolSize(maxConnectionsPerDestination)
         .setMaxHeaderSize(MAX_HEADER_BYTES)
         .setMaxInitialLineLength(MAX_STATUS_LINE_BYTES)
         .setVerifyHost(true)
@@ -98,7 +99,13 @@ public final class HttpSender implements AutoCloseable {
     if (extraCaFile != null) {
       options.setTrustOptions(TrustOptions.wrap(trustManager(CaBundle.load(extraCaFile))));
     }
-    this.client = vertx.createHttpClient(options);
+    // A failing connection fails its request, which classifies and logs it once; the connection's
+    // own handler stays quiet, or every hostile answer would also be an ERROR line from Vert.x.
+    this.client = vertx.httpClientBuilder()
+        .with(options)
+        .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerDestination))
+        .withConnectHandler(connection -> connection.exceptionHandler(ignored -> { }))
+        .build();
   }
 
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
@@ -140,7 +147,10 @@ public final class HttpSender implements AutoCloseable {
       }
       headers.each(delivery, request::putHeader);
       request.send(Buffer.buffer(delivery.body())).onComplete(answered -> {
-        if (answered.failed()) {
+        if (answered.failed() && answered.cause() instanceof HttpClosedException && attempt.mayResend()) {
+          // A kept-alive connection the webhook had closed while idle: once more on a new one.
+          request(url, address, delivery, attempt);
+        } else if (answered.failed()) {
           attempt.failed(answered.cause());
         } else {
           read(answered.result(), request, attempt);
@@ -165,13 +175,23 @@ public final class HttpSender implements AutoCloseable {
       attempt.answered(status, retryAfter, head);
       request.reset();
     });
-    response.endHandler(v -> attempt.answered(status, retryAfter, head));
+    // Completed in the event loop's next turn, once the connection went back to the pool, so the
+    // send the queue starts from this result reuses it.
+    response.endHandler(v -> Vertx.currentContext().runOnContext(done -> attempt.answered(status, retryAfter, head)));
   }
 
   /** One attempt's state; the first of answer, failure and deadline decides its result. */
   private final class Attempt {
     final CompletableFuture<SendResult> result = new CompletableFuture<>();
     private HttpClientRequest request;
+    private boolean resent;
+
+    /** True the first time: an attempt is re-sent at most once, within its deadline. */
+    synchronized boolean mayResend() {
+      boolean first = !resent && !result.isDone();
+      resent = true;
+      return first;
+    }
 
     /** Records the request; false (and the request reset) when the deadline already passed. */
     synchronized boolean started(HttpClientRequest started) {

@@ -30,7 +30,7 @@ class OpsEndpointTest {
   private final MockCluster cluster = new MockCluster();
   private final WebhookReceiver hook = new WebhookReceiver();
   private final KubernetesClient client = cluster.newClient();
-  private final Metrics metrics = new Metrics(List.of());
+  private Metrics metrics;
   private DaemonRunner runner;
   private OpsServer ops;
 
@@ -56,6 +56,7 @@ class OpsEndpointTest {
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "existing")).create();
     hook.respond(n -> n == 1 ? Response.status(503) : Response.status(200));
     var settings = TestSettings.forUrls(hook.url());
+    metrics = new Metrics(settings.webhooks());
     runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
     ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
 
@@ -92,6 +93,7 @@ class OpsEndpointTest {
   void webhookLabelsCarryNoCredentials() throws Exception {
     URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/h?token=t0k");
     var settings = TestSettings.forUrls(secretUrl);
+    metrics = new Metrics(settings.webhooks());
     runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
     ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
     runner.start();
