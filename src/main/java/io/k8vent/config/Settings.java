@@ -2,6 +2,7 @@ package io.k8vent.config;
 
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -24,7 +25,8 @@ public record Settings(
     Path webhookCaFile,
     Duration shutdownTimeout,
     int opsPort,
-    LeaderElectionSettings leaderElection) {
+    LeaderElectionSettings leaderElection,
+    AnnotationOptIns annotationOptIns) {
 
   /** Never prints the secret, should a record ever be logged. */
   @Override

@@ -3,6 +3,7 @@ package io.k8vent.testing;
 import io.k8vent.config.Settings;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import java.net.URI;
 import java.time.Duration;
@@ -15,7 +16,7 @@ public final class TestSettings {
   public static Settings forUrls(URI... urls) {
     return new Settings(List.of(urls), null, List.of(), null, null, EnvFilter.defaults(),
         AnnotationPolicy.allowAll(), fastRetries(), 8, Duration.ofSeconds(2), Duration.ofSeconds(5), null,
-        Duration.ofSeconds(5), 0, null);
+        Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE);
   }
 
   public static RetryPolicy fastRetries() {
@@ -25,18 +26,24 @@ public final class TestSettings {
   public static Settings withSecret(Settings s, String secret) {
     return new Settings(s.webhooks(), secret, s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns());
   }
 
   public static Settings withEnvFilter(Settings s, EnvFilter filter) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), filter,
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns());
   }
 
   public static Settings withPolicy(Settings s, AnnotationPolicy policy) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         policy, s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns());
+  }
+
+  public static Settings withAnnotationOptIns(Settings s, AnnotationOptIns optIns) {
+    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
+        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), optIns);
   }
 }
