@@ -57,7 +57,8 @@ public final class Daemon implements AutoCloseable {
         safety.requestsInFlight());
     PayloadWriter writer = new PayloadWriter(new ObjectMapper(), payloadEnv(settings, processEnv));
     Signer signer = settings.secret() == null ? null : new Signer(settings.secret());
-    Router router = new Router(settings.webhooks(), settings.annotationPolicy(), writer, signer, dispatcher::submit);
+    Router router = new Router(settings.webhooks(), settings.annotationPolicy(), writer, signer,
+        settings.annotationOptIns(), dispatcher::submit);
     this.source = new PodSource(client, settings.namespaces(), K8ventAnnotation.KEY, router::route, status);
   }
 

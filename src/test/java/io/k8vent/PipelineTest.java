@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.MockCluster;
@@ -26,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,18 @@ class PipelineTest {
   private static final Map<String, String> PROCESS_ENV =
       Map.of("HOSTNAME", "k8vent-abc", "ATOMIST_ENVIRONMENT", "production", "GITHUB_TOKEN", "ghp_secret",
           "DB_PASSWORD", "hunter2", "LANG", "C.UTF-8");
+  /** What k8vent's own environment holds in a cluster: its configuration, service variables, credentials. */
+  private static final Map<String, String> CLUSTER_ENV = Map.ofEntries(
+      Map.entry("HOSTNAME", "k8vent-abc"), Map.entry("ATOMIST_ENVIRONMENT", "production"), Map.entry("LANG", "C.UTF-8"),
+      Map.entry("K8VENT_WEBHOOKS", "https://hooks.example/team?key=x"), Map.entry("K8VENT_WEBHOOK_SECRET", "s3cret"),
+      Map.entry("DATABASE_URL", "postgres://u:pw@db/x"), Map.entry("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+      Map.entry("KUBERNETES_PORT", "tcp://10.96.0.1:443"), Map.entry("FOO_SERVICE_PORT_HTTPS", "8443"),
+      Map.entry("FOO_SERVICE_HOST", "10.0.0.7"), Map.entry("FOO_PORT", "tcp://10.0.0.7:8443"),
+      Map.entry("FOO_PORT_8443_TCP_ADDR", "10.0.0.7"), Map.entry("MY_API_KEY", "k-123"),
+      Map.entry("GITHUB_TOKEN", "ghp_secret"));
+  /** Values of CLUSTER_ENV that must never reach a webhook. */
+  private static final List<String> NEVER_SENT = List.of("hooks.example", "key=x", "s3cret", "u:pw@db", "10.96.0.1",
+      "10.0.0.7", "8443", "k-123", "ghp_secret", "K8VENT_", "KUBERNETES_", "FOO_", "MY_API_KEY", "DATABASE_URL");
 
   private MockCluster cluster;
   private WebhookReceiver hook;
@@ -67,8 +81,12 @@ class PipelineTest {
   }
 
   private void start(Settings settings) throws Exception {
+    start(settings, PROCESS_ENV);
+  }
+
+  private void start(Settings settings, Map<String, String> env) throws Exception {
     k8ventClient = cluster.newClient();
-    daemon = new Daemon(settings, k8ventClient, TestLoop.vertx(), PROCESS_ENV, new WatchStatus(), new DeliveryObserver() {});
+    daemon = new Daemon(settings, k8ventClient, TestLoop.vertx(), env, new WatchStatus(), new DeliveryObserver() {});
     daemon.start().get(20, TimeUnit.SECONDS);
   }
 
@@ -116,8 +134,10 @@ class PipelineTest {
 
     assertThat(r.header("Content-Type")).isEqualTo("application/json");
     assertThat(r.header("User-Agent")).isEqualTo("k8vent/" + Version.VERSION);
-    assertThat(r.header("X-K8vent-Delivery")).matches("[0-9a-f-]{36}");
+    assertThat(r.header("X-K8vent-Delivery")).isEqualTo(Hmac.deliveryId(r.json().at("/pod/metadata/uid").asText(),
+        r.json().at("/pod/metadata/resourceVersion").asText(), "ADDED"));
     assertThat(r.header("X-Atomist-Signature")).as("unsigned without a secret").isNull();
+    assertThat(r.header("webhook-signature")).as("unsigned without a secret").isNull();
     JsonNode body = r.json();
     assertThat(body.fieldNames()).toIterable().containsExactly("pod", "env");
     assertThat(body.at("/pod/kind").asText()).isEqualTo("Pod");
@@ -197,13 +217,91 @@ class PipelineTest {
   }
 
   @Test
-  void envFilterFlagsChangeWhatIsSent() throws Exception {
+  void envFilterFlagsChangeWhatIsSentButNeverLetASecretThrough() throws Exception {
     start(TestSettings.withEnvFilter(TestSettings.forUrls(hook.url()),
         new EnvFilter(List.of("HOST*", "GITHUB_TOKEN"), List.of())));
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "env")).create();
     JsonNode env = waitFor(hook, "ns/env", "ADDED").get(0).json().get("env");
 
-    assertThat(env.fieldNames()).toIterable().containsExactly("ATOMIST_ENVIRONMENT", "GITHUB_TOKEN", "HOSTNAME");
+    assertThat(env.fieldNames()).toIterable().containsExactly("ATOMIST_ENVIRONMENT", "HOSTNAME");
+  }
+
+  @Test
+  void globalWebhookGetsTheFilteredEnvSignedThreeWays() throws Exception {
+    start(TestSettings.withSecret(TestSettings.forUrls(hook.url()), "s3cret"), CLUSTER_ENV);
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "global")).create();
+    Request r = waitFor(hook, "ns/global", "ADDED").get(0);
+
+    assertThat(r.json().get("env").fieldNames()).toIterable().containsExactly("ATOMIST_ENVIRONMENT", "HOSTNAME", "LANG");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).doesNotContain(NEVER_SENT);
+    assertThat(r.header("X-Atomist-Signature")).isEqualTo(Hmac.sha1("s3cret", r.body()));
+    assertThat(r.header("X-K8vent-Signature-256")).isEqualTo(Hmac.sha256("s3cret", r.body()));
+    assertThat(r.header("webhook-id")).isEqualTo(r.header("X-K8vent-Delivery")).matches("[0-9a-f]{32}");
+    assertThat(r.header("webhook-timestamp")).matches("[0-9]{10}");
+    assertThat(r.header("webhook-signature"))
+        .isEqualTo(Hmac.standardWebhooks("s3cret", r.header("webhook-id"), r.header("webhook-timestamp"), r.body()));
+  }
+
+  @Test
+  void annotationWebhookGetsOnlyTheEnvironmentTagAndNoSignature() throws Exception {
+    start(TestSettings.withSecret(TestSettings.forUrls(hook.url()), "s3cret"), CLUSTER_ENV);
+    String annotation = "{\"webhooks\":[\"" + other.url("/mine") + "\"],\"environment\":\"qa\"}";
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "chooser", k8vent(annotation))).create();
+    Request r = waitFor(other, "ns/chooser", "ADDED").get(0);
+
+    assertThat(r.json().get("env")).isEqualTo(MAPPER.readTree("{\"ATOMIST_ENVIRONMENT\":\"qa\"}"));
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).doesNotContain(NEVER_SENT).doesNotContain("k8vent-abc");
+    assertThat(r.headers()).as("no body signed with the operator's secret")
+        .doesNotContainKeys("x-atomist-signature", "x-k8vent-signature-256", "webhook-signature", "webhook-timestamp",
+            "webhook-id");
+    assertThat(r.header("X-K8vent-Delivery")).matches("[0-9a-f]{32}");
+  }
+
+  @Test
+  void annotationWebhookWithTheOperatorsOptInsGetsTheFullFilteredEnvSigned() throws Exception {
+    start(TestSettings.withAnnotationOptIns(TestSettings.withSecret(TestSettings.forUrls(hook.url()), "s3cret"),
+        new AnnotationOptIns(true, true)), CLUSTER_ENV);
+    String annotation = "{\"webhooks\":[\"" + other.url("/mine") + "\"],\"environment\":\"qa\"}";
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "trusted", k8vent(annotation))).create();
+    Request r = waitFor(other, "ns/trusted", "ADDED").get(0);
+
+    assertThat(r.json().get("env")).isEqualTo(
+        MAPPER.readTree("{\"ATOMIST_ENVIRONMENT\":\"qa\",\"HOSTNAME\":\"k8vent-abc\",\"LANG\":\"C.UTF-8\"}"));
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).doesNotContain(NEVER_SENT);
+    assertThat(r.header("X-Atomist-Signature")).isEqualTo(Hmac.sha1("s3cret", r.body()));
+    assertThat(r.header("X-K8vent-Signature-256")).isEqualTo(Hmac.sha256("s3cret", r.body()));
+    assertThat(r.header("webhook-signature"))
+        .isEqualTo(Hmac.standardWebhooks("s3cret", r.header("webhook-id"), r.header("webhook-timestamp"), r.body()));
+  }
+
+  @Test
+  void aRetryKeepsTheIdAndIsSignedForItsOwnTimestamp() throws Exception {
+    hook.respond(n -> WebhookReceiver.Response.status(n == 1 ? 503 : 200));
+    String secret = "whsec_" + Base64.getEncoder().encodeToString("standard-key".getBytes(StandardCharsets.UTF_8));
+    start(TestSettings.withSecret(TestSettings.forUrls(hook.url()), secret));
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "retried")).create();
+    await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() >= 2);
+    List<Request> attempts = hook.requests();
+
+    assertThat(attempts.get(0).body()).isEqualTo(attempts.get(1).body());
+    assertThat(attempts).extracting(r -> r.header("X-K8vent-Delivery"))
+        .containsOnly(attempts.get(0).header("webhook-id"));
+    assertThat(attempts).allSatisfy(r -> assertThat(r.header("webhook-signature")).isEqualTo(
+        Hmac.standardWebhooks(secret, r.header("webhook-id"), r.header("webhook-timestamp"), r.body())));
+  }
+
+  @Test
+  void aRestartedDaemonSendsAnUnchangedPodWithTheSameId() throws Exception {
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "steady")).create();
+    start(TestSettings.forUrls(hook.url()));
+    String first = waitFor(hook, "ns/steady", "ADDED").get(0).header("X-K8vent-Delivery");
+    daemon.close();
+    k8ventClient.close();
+
+    start(TestSettings.forUrls(other.url()));
+    String second = waitFor(other, "ns/steady", "ADDED").get(0).header("X-K8vent-Delivery");
+
+    assertThat(second).isEqualTo(first);
   }
 
   @ParameterizedTest

@@ -17,6 +17,8 @@ import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.logging.LogSetup;
 import io.k8vent.net.VertxRuntime;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.payload.Signer;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.watch.KubeClients;
 import io.vertx.core.Vertx;
@@ -62,8 +64,10 @@ final class RunCommand implements Callable<Integer> {
   List<String> urls;
 
   @Option(names = "--secret", paramLabel = "SECRET",
-      description = "Sign each body with HMAC (X-Atomist-Signature sha1, X-K8vent-Signature-256). "
-          + "Default: none (unsigned). Env: K8VENT_WEBHOOK_SECRET (preferred: flags show in process lists).")
+      description = "Sign each body with HMAC (X-Atomist-Signature sha1, X-K8vent-Signature-256) and Standard Webhooks "
+          + "(webhook-signature; a whsec_ secret is base64 after the prefix). Annotation webhooks stay unsigned "
+          + "unless --sign-annotation-webhooks. Default: none (unsigned). "
+          + "Env: K8VENT_WEBHOOK_SECRET (preferred: flags show in process lists).")
   String secret;
 
   @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
@@ -80,14 +84,24 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--env-include", paramLabel = "PATTERN",
       description = "Send only environment variables matching this glob (* = anything, case-insensitive); "
-          + "repeatable. Naming a secret-looking variable exactly sends it. Default: all but secret-looking names. "
-          + "Env: K8VENT_ENV_INCLUDE.")
+          + "repeatable. K8VENT_*, Kubernetes service variables, secret-looking names and URLs with credentials "
+          + "are never sent. Default: all the others. Env: K8VENT_ENV_INCLUDE.")
   List<String> envIncludes;
 
   @Option(names = "--env-exclude", paramLabel = "PATTERN",
       description = "Do not send environment variables matching this glob; repeatable. Default: none beyond "
-          + "secret-looking names. Env: K8VENT_ENV_EXCLUDE.")
+          + "those never sent. Env: K8VENT_ENV_EXCLUDE.")
   List<String> envExcludes;
+
+  @Option(names = "--annotation-env", paramLabel = "minimal|full",
+      description = "What env webhooks chosen by a pod's annotation receive: minimal = only ATOMIST_ENVIRONMENT, "
+          + "full = the same filtered env as the global webhooks. Default: minimal. Env: K8VENT_ANNOTATION_ENV.")
+  String annotationEnv;
+
+  @Option(names = "--sign-annotation-webhooks", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+      description = "Also sign bodies sent to webhooks chosen by a pod's annotation with the secret (lets pod "
+          + "authors obtain bodies signed with it). Default: false. Env: K8VENT_SIGN_ANNOTATION_WEBHOOKS.")
+  String signAnnotationWebhooks;
 
   @Option(names = "--annotation-webhooks", paramLabel = "allow|deny",
       description = "Whether pods may choose their webhooks with the atomist.com/k8vent annotation. "
@@ -266,13 +280,17 @@ final class RunCommand implements Callable<Integer> {
     if (caFile != null) {
       CaBundle.load(caFile);
     }
+    String secretValue = env.or(secret, "K8VENT_WEBHOOK_SECRET");
+    if (secretValue != null) {
+      Signer.checkSecret(secretValue);
+    }
     RetryPolicy retry = new RetryPolicy(
         duration(retryInitial, "K8VENT_RETRY_INITIAL_DELAY", "500ms", "--retry-initial-delay"),
         duration(retryMax, "K8VENT_RETRY_MAX_DELAY", "60s", "--retry-max-delay"),
         duration(retryGiveUp, "K8VENT_RETRY_GIVE_UP_AFTER", "15m", "--retry-give-up-after"));
     return new Settings(
         List.copyOf(webhooks),
-        env.or(secret, "K8VENT_WEBHOOK_SECRET"),
+        secretValue,
         nsList,
         kubeconfig,
         env.or(context, "K8VENT_CONTEXT"),
@@ -287,7 +305,17 @@ final class RunCommand implements Callable<Integer> {
         duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"),
         Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), "--ops-port", "to turn it off"),
         leaderElection(),
+        annotationOptIns(),
         safety);
+  }
+
+  private AnnotationOptIns annotationOptIns() {
+    String scope = env.or(annotationEnv, "K8VENT_ANNOTATION_ENV", "minimal").toLowerCase(Locale.ROOT);
+    if (!scope.equals("minimal") && !scope.equals("full")) {
+      throw new ConfigException("invalid --annotation-env \"" + scope + "\"; use minimal or full");
+    }
+    return new AnnotationOptIns(scope.equals("full"),
+        bool(signAnnotationWebhooks, "K8VENT_SIGN_ANNOTATION_WEBHOOKS", "--sign-annotation-webhooks"));
   }
 
   private LeaderElectionSettings leaderElection() {

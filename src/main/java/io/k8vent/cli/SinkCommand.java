@@ -42,8 +42,10 @@ final class SinkCommand implements Callable<Integer> {
   String bind;
 
   @Option(names = "--secret", paramLabel = "SECRET",
-      description = "Check X-Atomist-Signature and X-K8vent-Signature-256 with this secret and say per request "
-          + "whether they are valid. Default: none (not checked). Env: K8VENT_WEBHOOK_SECRET.")
+      description = "Check X-Atomist-Signature, X-K8vent-Signature-256 and the Standard Webhooks webhook-signature "
+          + "with this secret and say per request whether they are valid; answer 401 when webhook-signature does not "
+          + "verify or webhook-timestamp is more than 5 minutes off. Default: none (not checked). "
+          + "Env: K8VENT_WEBHOOK_SECRET.")
   String secret;
 
   @Option(names = "--print", paramLabel = "summary|body",

@@ -2,6 +2,7 @@ package io.k8vent.config;
 
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ public record Settings(
     Duration shutdownTimeout,
     int opsPort,
     LeaderElectionSettings leaderElection,
+    AnnotationOptIns annotationOptIns,
     WebhookSafety safety) {
 
   /** Never prints the secret, should a record ever be logged. */

@@ -18,6 +18,7 @@ import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.delivery.SendResult;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.route.K8ventAnnotation;
 import io.k8vent.sink.Sink;
@@ -103,7 +104,7 @@ public final class Demo {
       Path kubeconfig = api.writeKubeconfig(dir);
       Settings settings = new Settings(List.of(hook), secret, List.of(), kubeconfig, null, EnvFilter.defaults(),
           AnnotationPolicy.allowAll(), RetryPolicy.defaults(), 8, Duration.ofSeconds(5), Duration.ofSeconds(10),
-          null, Duration.ofSeconds(5), 0, null, WebhookSafety.defaults());
+          null, Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, WebhookSafety.defaults());
       Vertx vertx = VertxRuntime.create();
       try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv, vertx)) {
         Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchStatus(), new Printer());

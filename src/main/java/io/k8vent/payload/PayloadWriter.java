@@ -17,8 +17,9 @@ import java.util.function.BiConsumer;
 /**
  * Writes the webhook body {@code {"pod": …, "env": …}}. The pod is written from the generic tree
  * the API server sent (typed models drop fields sent as null and fields newer than the model), with
- * {@code kind} and {@code apiVersion} added because list items lack them. The {@code env} object is
- * serialised once per distinct environment tag and reused.
+ * {@code kind} and {@code apiVersion} added because list items lack them. The {@code env} object
+ * comes in two variants, the full filtered environment and only {@code ATOMIST_ENVIRONMENT} (for
+ * webhooks a pod chose); each is serialised once per distinct environment tag and reused.
  *
  * <p>The output is exactly what Jackson writes for the generic resource (PayloadWriterTest), but
  * the tree under it (spec, status: maps, lists, strings, numbers as the JSON parser made them) is
@@ -36,10 +37,17 @@ public final class PayloadWriter {
   private static final int MAX_KEPT_BUFFER = 256 * 1024;
   private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
 
+  /** Which variables a body's {@code env} holds. */
+  public enum EnvScope {
+    /** The whole filtered environment. */
+    FULL,
+    /** Only ATOMIST_ENVIRONMENT, when it has a value. */
+    TAG_ONLY
+  }
+
   private final ObjectMapper mapper;
-  private final Map<String, String> baseEnv;
-  private final byte[] baseEnvJson;
-  private final Map<String, byte[]> envJsonByTag = new ConcurrentHashMap<>();
+  private final EnvJson full;
+  private final EnvJson tagOnly;
 
   /**
    * @param mapper the Kubernetes client's mapper, which knows how to write fabric8 model types
@@ -47,17 +55,21 @@ public final class PayloadWriter {
    */
   public PayloadWriter(ObjectMapper mapper, Map<String, String> env) {
     this.mapper = mapper;
-    this.baseEnv = new TreeMap<>(env);
-    this.baseEnvJson = writeJson(baseEnv);
+    this.full = new EnvJson(env);
+    String tag = env.get(ENVIRONMENT_VARIABLE);
+    this.tagOnly = new EnvJson(tag == null ? Map.of() : Map.of(ENVIRONMENT_VARIABLE, tag));
   }
 
-  /** The body for {@code pod}, with ATOMIST_ENVIRONMENT set to {@code environment} when non-null. */
+  /** The body for {@code pod} with the full env, ATOMIST_ENVIRONMENT set to {@code environment} when non-null. */
   public byte[] write(GenericKubernetesResource pod, String environment) {
+    return write(pod, environment, EnvScope.FULL);
+  }
+
+  /** The body for {@code pod} with the {@code scope} of env, ATOMIST_ENVIRONMENT set to {@code environment} when non-null. */
+  public byte[] write(GenericKubernetesResource pod, String environment, EnvScope scope) {
     pod.setApiVersion("v1");
     pod.setKind("Pod");
-    byte[] env = environment == null || environment.equals(baseEnv.get(ENVIRONMENT_VARIABLE))
-        ? baseEnvJson
-        : envJsonFor(environment);
+    byte[] env = (scope == EnvScope.FULL ? full : tagOnly).json(environment);
     Buffer out = BUFFERS.get();
     out.reset();
     try {
@@ -167,23 +179,34 @@ public final class PayloadWriter {
     }
   }
 
-  private byte[] envJsonFor(String tag) {
-    byte[] cached = envJsonByTag.get(tag);
-    if (cached != null) {
-      return cached;
-    }
-    byte[] json = envWithTag(tag);
-    // Tags come from pod annotations; cap the cache so pod authors cannot grow it without bound.
-    if (envJsonByTag.size() < MAX_CACHED_TAGS) {
-      envJsonByTag.put(tag, json);
-    }
-    return json;
-  }
+  /** One variant of the env object, serialised once per environment tag. */
+  private final class EnvJson {
+    private final Map<String, String> base;
+    private final byte[] baseJson;
+    private final Map<String, byte[]> byTag = new ConcurrentHashMap<>();
 
-  private byte[] envWithTag(String tag) {
-    Map<String, String> env = new TreeMap<>(baseEnv);
-    env.put(ENVIRONMENT_VARIABLE, tag);
-    return writeJson(env);
+    EnvJson(Map<String, String> env) {
+      this.base = new TreeMap<>(env);
+      this.baseJson = writeJson(base);
+    }
+
+    byte[] json(String tag) {
+      if (tag == null || tag.equals(base.get(ENVIRONMENT_VARIABLE))) {
+        return baseJson;
+      }
+      byte[] cached = byTag.get(tag);
+      if (cached != null) {
+        return cached;
+      }
+      Map<String, String> env = new TreeMap<>(base);
+      env.put(ENVIRONMENT_VARIABLE, tag);
+      byte[] json = writeJson(env);
+      // Tags come from pod annotations; cap the cache so pod authors cannot grow it without bound.
+      if (byTag.size() < MAX_CACHED_TAGS) {
+        byTag.put(tag, json);
+      }
+      return json;
+    }
   }
 
   private byte[] writeJson(Map<String, String> env) {

@@ -2,6 +2,7 @@ package io.k8vent.route;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.k8vent.delivery.Delivery;
+import io.k8vent.delivery.DeliveryId;
 import io.k8vent.payload.PayloadWriter;
 import io.k8vent.payload.Signer;
 import io.k8vent.watch.PodEvent;
@@ -9,7 +10,6 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -17,7 +17,9 @@ import org.slf4j.MDC;
 /**
  * Turns a pod event into deliveries: picks the webhooks (the pod's annotation, else the global
  * list; never both), the environment tag (the annotation's, else the process's), writes the body
- * once and signs it once, and hands one delivery per URL to {@code deliveries}.
+ * once and signs it once, and hands one delivery per URL to {@code deliveries}. Webhooks a pod
+ * chose get only ATOMIST_ENVIRONMENT and no signature unless the operator opted in
+ * ({@link AnnotationOptIns}); as a pod's targets are all global or all its own, one body serves them all.
  */
 public final class Router {
   private static final Logger LOG = LoggerFactory.getLogger(Router.class);
@@ -26,6 +28,7 @@ public final class Router {
   private final AnnotationPolicy policy;
   private final PayloadWriter writer;
   private final Signer signer;
+  private final AnnotationOptIns optIns;
   private final Deliveries deliveries;
 
   /** Where deliveries go: true when {@code url} took {@code delivery}, false when a limit refused it. */
@@ -34,12 +37,14 @@ public final class Router {
     boolean submit(URI url, Delivery delivery);
   }
 
+  /** {@code signer} is null without a secret. */
   public Router(List<URI> globalWebhooks, AnnotationPolicy policy, PayloadWriter writer, Signer signer,
-      Deliveries deliveries) {
+      AnnotationOptIns optIns, Deliveries deliveries) {
     this.globalWebhooks = List.copyOf(globalWebhooks);
     this.policy = policy;
     this.writer = writer;
     this.signer = signer;
+    this.optIns = optIns;
     this.deliveries = deliveries;
   }
 
@@ -54,17 +59,20 @@ public final class Router {
             event.namespacedName(), K8ventAnnotation.KEY, String.join("; ", annotation.problems()));
       }
     }
-    List<URI> targets = annotation.webhooks().orElse(globalWebhooks);
+    boolean podsOwn = annotation.webhooks().isPresent();
+    List<URI> targets = podsOwn ? annotation.webhooks().get() : globalWebhooks;
     if (event.type() == PodEvent.Type.DELETED) {
       markDeleted(pod);
     }
-    byte[] body = writer.write(pod, annotation.environment().orElse(null));
-    Signer.Signatures signatures = signer == null ? null : signer.sign(body);
+    byte[] body = writer.write(pod, annotation.environment().orElse(null),
+        podsOwn && !optIns.fullEnv() ? PayloadWriter.EnvScope.TAG_ONLY : PayloadWriter.EnvScope.FULL);
+    Signer.Signatures signatures = signer == null || podsOwn && !optIns.signed() ? null : signer.sign(body);
     String resourceVersion = pod.getMetadata().getResourceVersion();
+    String id = DeliveryId.of(event.key(), resourceVersion, event.type().name());
     List<URI> refused = new java.util.ArrayList<>();
     for (URI url : targets) {
       if (!deliveries.submit(url, new Delivery(event.key(), event.namespacedName(), event.type().name(),
-          resourceVersion, body, signatures, UUID.randomUUID().toString(), event.receivedNanos()))) {
+          resourceVersion, body, signatures, id, event.receivedNanos()))) {
         refused.add(url);
       }
     }

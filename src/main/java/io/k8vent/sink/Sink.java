@@ -13,9 +13,11 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -26,10 +28,13 @@ import java.util.function.Consumer;
 /**
  * A webhook receiver for trying k8vent by hand: it accepts POSTs on any path, checks signatures
  * when it knows the secret, can answer with an error for the first requests, and hands each
- * request to a listener (which prints it, or keeps it for the demo).
+ * request to a listener (which prints it, or keeps it for the demo). A request with a Standard
+ * Webhooks signature that does not verify, or whose webhook-timestamp is more than 5 minutes
+ * from now, is answered 401, as a receiver that drops forgeries and replays would.
  */
 public final class Sink implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  static final Duration TOLERANCE = Duration.ofMinutes(5);
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
       .withZone(ZoneId.systemDefault());
 
@@ -38,7 +43,10 @@ public final class Sink implements AutoCloseable {
     VALID("signature valid"),
     INVALID("signature INVALID"),
     MISSING("signature MISSING"),
-    NOT_CHECKED("signature not checked (no --secret)");
+    NOT_CHECKED("signature not checked (no --secret)"),
+    STALE("signature REJECTED: webhook-timestamp more than 5 minutes old (a replay?)"),
+    FUTURE("signature REJECTED: webhook-timestamp more than 5 minutes in the future"),
+    BAD_TIMESTAMP("signature REJECTED: webhook-id or webhook-timestamp missing or not unix seconds");
 
     private final String text;
 
@@ -48,6 +56,11 @@ public final class Sink implements AutoCloseable {
 
     public String text() {
       return text;
+    }
+
+    /** Whether the sink answers 401 rather than 200: a Standard Webhooks check failed. */
+    boolean rejected() {
+      return this == STALE || this == FUTURE || this == BAD_TIMESTAMP;
     }
   }
 
@@ -137,11 +150,18 @@ public final class Sink implements AutoCloseable {
       byte[] body = in.readAllBytes();
       long number = requests.incrementAndGet();
       Signature signature = check(exchange, body);
-      int status = failure.status() != 0 && (failure.count() < 0 || failed.getAndIncrement() < failure.count())
-          ? failure.status() : 200;
-      byte[] answer = status == 200
-          ? ("{\"correlation_id\":\"sink-" + number + "\"}").getBytes(StandardCharsets.UTF_8)
-          : ("{\"error\":\"k8vent sink was told to answer " + status + "\"}").getBytes(StandardCharsets.UTF_8);
+      int status;
+      byte[] answer;
+      if (signature.rejected() || signature == Signature.INVALID && standardWebhooks(exchange)) {
+        status = 401;
+        answer = ("{\"error\":\"" + signature.text() + "\"}").getBytes(StandardCharsets.UTF_8);
+      } else {
+        status = failure.status() != 0 && (failure.count() < 0 || failed.getAndIncrement() < failure.count())
+            ? failure.status() : 200;
+        answer = status == 200
+            ? ("{\"correlation_id\":\"sink-" + number + "\"}").getBytes(StandardCharsets.UTF_8)
+            : ("{\"error\":\"k8vent sink was told to answer " + status + "\"}").getBytes(StandardCharsets.UTF_8);
+      }
       listener.accept(new Received(number, Instant.now(), exchange.getRequestMethod(),
           exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders().getFirst("X-K8vent-Event"), body,
           signature, status));
@@ -159,12 +179,40 @@ public final class Sink implements AutoCloseable {
     }
     String sha1 = exchange.getRequestHeaders().getFirst("X-Atomist-Signature");
     String sha256 = exchange.getRequestHeaders().getFirst("X-K8vent-Signature-256");
-    if (sha1 == null && sha256 == null) {
+    if (sha1 == null && sha256 == null && !standardWebhooks(exchange)) {
       return Signature.MISSING;
     }
     Signer.Signatures expected = signer.sign(body);
     boolean ok = (sha1 == null || same(sha1, expected.sha1())) && (sha256 == null || same(sha256, expected.sha256()));
-    return ok ? Signature.VALID : Signature.INVALID;
+    if (!standardWebhooks(exchange)) {
+      return ok ? Signature.VALID : Signature.INVALID;
+    }
+    String id = exchange.getRequestHeaders().getFirst("webhook-id");
+    long timestamp;
+    try {
+      timestamp = Long.parseLong(String.valueOf(exchange.getRequestHeaders().getFirst("webhook-timestamp")).trim());
+    } catch (NumberFormatException e) {
+      return Signature.BAD_TIMESTAMP;
+    }
+    if (id == null) {
+      return Signature.BAD_TIMESTAMP;
+    }
+    long now = Instant.now().getEpochSecond();
+    if (timestamp < now - TOLERANCE.toSeconds()) {
+      return Signature.STALE;
+    }
+    if (timestamp > now + TOLERANCE.toSeconds()) {
+      return Signature.FUTURE;
+    }
+    String wanted = signer.standardWebhooks(id, timestamp, body);
+    // The header may list several space-separated signatures (key rotation); one must match.
+    boolean standardOk = Arrays.stream(exchange.getRequestHeaders().getFirst("webhook-signature").trim().split(" +"))
+        .anyMatch(given -> same(given, wanted));
+    return ok && standardOk ? Signature.VALID : Signature.INVALID;
+  }
+
+  private static boolean standardWebhooks(HttpExchange exchange) {
+    return exchange.getRequestHeaders().getFirst("webhook-signature") != null;
   }
 
   private static boolean same(String given, String expected) {

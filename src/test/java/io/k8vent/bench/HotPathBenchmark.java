@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.k8vent.payload.PayloadWriter;
 import io.k8vent.payload.Signer;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.route.Router;
 import io.k8vent.watch.PodEvent;
@@ -58,7 +59,7 @@ public class HotPathBenchmark {
     writer = new PayloadWriter(new ObjectMapper(), env);
     signer = new Signer("bench-secret");
     router = new Router(List.of(URI.create("https://webhook.atomist.com/atomist/kube/teams/T1")),
-        AnnotationPolicy.allowAll(), writer, signer, (url, delivery) -> {
+        AnnotationPolicy.allowAll(), writer, signer, AnnotationOptIns.NONE, (url, delivery) -> {
           sink.consume(delivery);
           return true;
         });

@@ -3,6 +3,7 @@ package io.k8vent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k8vent.config.Settings;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -88,6 +89,35 @@ class MainTest {
   }
 
   @Test
+  void badAnnotationOptInsAndWhsecSecretsExitTwoNamingTheOption() {
+    Map<String, String> env = Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a");
+    Run scope = run(env, "--annotation-env", "everything");
+    assertThat(scope.code()).isEqualTo(2);
+    assertThat(scope.err()).contains("--annotation-env").contains("minimal or full");
+    Run sign = run(env, "--sign-annotation-webhooks=yes");
+    assertThat(sign.code()).isEqualTo(2);
+    assertThat(sign.err()).contains("--sign-annotation-webhooks").contains("true or false");
+    Run fromEnv = run(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a", "K8VENT_ANNOTATION_ENV", "all"));
+    assertThat(fromEnv.code()).isEqualTo(2);
+    assertThat(fromEnv.err()).contains("--annotation-env");
+    Run whsec = run(env, "--secret", "whsec_not*base64!");
+    assertThat(whsec.code()).isEqualTo(2);
+    assertThat(whsec.err()).contains("whsec_").contains("base64").doesNotContain("not*base64!");
+  }
+
+  @Test
+  void annotationWebhooksGetTheTagOnlyUnsignedUnlessTheOperatorOptsIn() {
+    assertThat(settings(Map.of(), "--url", "https://ok.example.com/a").annotationOptIns())
+        .isEqualTo(new AnnotationOptIns(false, false));
+    assertThat(settings(Map.of(), "--url", "https://ok.example.com/a", "--annotation-env=full",
+        "--sign-annotation-webhooks").annotationOptIns()).isEqualTo(new AnnotationOptIns(true, true));
+    assertThat(settings(Map.of("K8VENT_ANNOTATION_ENV", "FULL", "K8VENT_SIGN_ANNOTATION_WEBHOOKS", "true"),
+        "--url", "https://ok.example.com/a").annotationOptIns()).isEqualTo(new AnnotationOptIns(true, true));
+    assertThat(settings(Map.of("K8VENT_SIGN_ANNOTATION_WEBHOOKS", "true"), "--url", "https://ok.example.com/a",
+        "--sign-annotation-webhooks=false").annotationOptIns().signed()).as("the option wins").isFalse();
+  }
+
+  @Test
   void noClusterIsOneReadableParagraph() {
     Run r = run(Map.of(), "--url", "https://ok.example.com/a");
     assertThat(r.code()).isEqualTo(1);
@@ -161,10 +191,11 @@ class MainTest {
     for (String flag : new String[] {"--url", "--secret", "--namespace", "--kubeconfig", "--context", "--env-include",
         "--env-exclude", "--annotation-webhooks", "--webhook-allow", "--max-in-flight", "--retry-initial-delay",
         "--retry-max-delay", "--retry-give-up-after", "--connect-timeout", "--request-timeout", "--webhook-ca-file",
-        "--shutdown-timeout", "--log-format", "--log-level"}) {
+        "--shutdown-timeout", "--log-format", "--log-level", "--annotation-env", "--sign-annotation-webhooks"}) {
       assertThat(r.out()).contains(flag);
     }
-    assertThat(r.out()).contains("K8VENT_WEBHOOKS").contains("K8VENT_WEBHOOK_SECRET");
+    assertThat(r.out()).contains("K8VENT_WEBHOOKS").contains("K8VENT_WEBHOOK_SECRET").contains("K8VENT_ANNOTATION_ENV")
+        .contains("K8VENT_SIGN_ANNOTATION_WEBHOOKS");
   }
 
   @Test

@@ -61,12 +61,17 @@ class RealClusterIT {
         assertThat(routed.get(routed.size() - 1).event()).isEqualTo("DELETED");
         assertThat(routed.subList(1, routed.size() - 1)).as("a graceful delete first sets deletionTimestamp")
             .allSatisfy(r -> assertThat(r.json().at("/pod/metadata/deletionTimestamp").isTextual()).isTrue());
-        assertThat(routed).allSatisfy(r -> {
-          assertThat(r.json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("qa");
-          assertThat(r.header("X-K8vent-Signature-256")).isEqualTo(Hmac.sha256("it-secret", r.body()));
-          assertThat(r.header("X-Atomist-Signature")).isEqualTo(Hmac.sha1("it-secret", r.body()));
+        assertThat(routed).as("a pod's own webhooks get the tag only, unsigned, by default").allSatisfy(r -> {
+          assertThat(r.json().get("env").toString()).isEqualTo("{\"ATOMIST_ENVIRONMENT\":\"qa\"}");
+          assertThat(r.header("X-K8vent-Signature-256")).isNull();
+          assertThat(r.header("X-Atomist-Signature")).isNull();
+          assertThat(r.header("webhook-signature")).isNull();
         });
         assertThat(plain.json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("production");
+        assertThat(plain.header("X-K8vent-Signature-256")).isEqualTo(Hmac.sha256("it-secret", plain.body()));
+        assertThat(plain.header("X-Atomist-Signature")).isEqualTo(Hmac.sha1("it-secret", plain.body()));
+        assertThat(plain.header("webhook-signature")).isEqualTo(Hmac.standardWebhooks("it-secret",
+            plain.header("webhook-id"), plain.header("webhook-timestamp"), plain.body()));
         assertThat(plain.json().get("env").has("SLACK_TOKEN")).isFalse();
         assertThat(global.requests()).extracting(Request::podName).doesNotContain(ns + "/routed");
       } finally {
@@ -184,7 +189,7 @@ class RealClusterIT {
     Settings settings = new Settings(base.webhooks(), null, List.of(ns), null, null, base.envFilter(),
         base.annotationPolicy(), base.retryPolicy(), base.maxInFlight(), base.connectTimeout(), base.requestTimeout(),
         null, base.shutdownTimeout(), 0, new LeaderElectionSettings(ns, "k8vent", identity, Duration.ofSeconds(6)),
-        base.safety());
+        base.annotationOptIns(), base.safety());
     return new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), new WatchStatus(), new DeliveryObserver() {}),
         client, settings.leaderElection());
   }

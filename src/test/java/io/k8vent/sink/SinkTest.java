@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,54 @@ class SinkTest {
     assertThat(received.get(0).summary())
         .contains("POST /hook MODIFIED shop/web-1 Running").contains("signature valid").endsWith("-> 200");
     assertThat(received.get(1).summary()).contains("shop/web-1 Failed").contains("signature INVALID");
+  }
+
+  private HttpResponse<String> postStandard(Sink sink, String body, String id, long timestamp, String signature)
+      throws Exception {
+    return http.send(HttpRequest.newBuilder(sink.url("/hook"))
+        .header("X-K8vent-Event", "MODIFIED")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", Long.toString(timestamp))
+        .header("webhook-signature", signature)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void verifiesTheStandardWebhooksSignature() throws Exception {
+    byte[] bytes = BODY.getBytes(StandardCharsets.UTF_8);
+    long now = Instant.now().getEpochSecond();
+    String good = Hmac.standardWebhooks("s3cret", "d-1", Long.toString(now), bytes);
+    try (Sink sink = sink("s3cret", Sink.Failure.NONE)) {
+      assertThat(postStandard(sink, BODY, "d-1", now, good).statusCode()).isEqualTo(200);
+      assertThat(postStandard(sink, BODY, "d-2", now, good).statusCode()).as("signed for another id").isEqualTo(401);
+      assertThat(postStandard(sink, BODY, "d-1", now, "v1,bm9wZQ== " + good).statusCode())
+          .as("one of several signatures matches").isEqualTo(200);
+    }
+
+    assertThat(received).extracting(Sink.Received::signature)
+        .containsExactly(Sink.Signature.VALID, Sink.Signature.INVALID, Sink.Signature.VALID);
+    assertThat(received.get(1).summary()).contains("signature INVALID").endsWith("-> 401");
+  }
+
+  @Test
+  void refusesAStaleOrFutureTimestampEvenWhenSignedAndSaysWhy() throws Exception {
+    byte[] bytes = BODY.getBytes(StandardCharsets.UTF_8);
+    long stale = Instant.now().getEpochSecond() - 6 * 60;
+    long future = Instant.now().getEpochSecond() + 6 * 60;
+    try (Sink sink = sink("s3cret", Sink.Failure.NONE)) {
+      HttpResponse<String> replay =
+          postStandard(sink, BODY, "d-1", stale, Hmac.standardWebhooks("s3cret", "d-1", Long.toString(stale), bytes));
+      HttpResponse<String> early =
+          postStandard(sink, BODY, "d-1", future, Hmac.standardWebhooks("s3cret", "d-1", Long.toString(future), bytes));
+
+      assertThat(replay.statusCode()).isEqualTo(401);
+      assertThat(early.statusCode()).isEqualTo(401);
+    }
+
+    assertThat(received.get(0).summary()).contains("shop/web-1 Running")
+        .contains("signature REJECTED: webhook-timestamp more than 5 minutes old").endsWith("-> 401");
+    assertThat(received.get(1).summary())
+        .contains("signature REJECTED: webhook-timestamp more than 5 minutes in the future").endsWith("-> 401");
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.k8vent.config.Settings;
 import io.k8vent.config.WebhookSafety;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import java.net.URI;
 import java.time.Duration;
@@ -17,7 +18,7 @@ public final class TestSettings {
   public static Settings forUrls(URI... urls) {
     return new Settings(List.of(urls), null, List.of(), null, null, EnvFilter.defaults(),
         AnnotationPolicy.allowAll(), fastRetries(), 8, Duration.ofSeconds(2), Duration.ofSeconds(5), null,
-        Duration.ofSeconds(5), 0, null, WebhookSafety.defaults().allowing(LOOPBACK));
+        Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, WebhookSafety.defaults().allowing(LOOPBACK));
   }
 
   /** Webhook receivers in tests listen on loopback, which annotation webhooks may not reach by default. */
@@ -30,18 +31,27 @@ public final class TestSettings {
   public static Settings withSecret(Settings s, String secret) {
     return new Settings(s.webhooks(), secret, s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.safety());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
+        s.safety());
   }
 
   public static Settings withEnvFilter(Settings s, EnvFilter filter) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), filter,
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.safety());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
+        s.safety());
   }
 
   public static Settings withPolicy(Settings s, AnnotationPolicy policy) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         policy, s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.safety());
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
+        s.safety());
+  }
+
+  public static Settings withAnnotationOptIns(Settings s, AnnotationOptIns optIns) {
+    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
+        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), optIns, s.safety());
   }
 }
