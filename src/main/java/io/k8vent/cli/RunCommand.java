@@ -160,7 +160,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"), env.or(logLevel, "K8VENT_LOG_LEVEL", "info"));
+    LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"),
+        env.source(logFormat, "--log-format", "K8VENT_LOG_FORMAT"),
+        env.or(logLevel, "K8VENT_LOG_LEVEL", "info"), env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
     Settings settings = settings();
     KubernetesClient client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all());
     Metrics metrics = new Metrics();
