@@ -14,7 +14,13 @@ import io.k8vent.testing.PromParse;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Response;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -45,7 +51,7 @@ class OpsEndpointTest {
 
   private HttpResponse<String> get(String path) throws Exception {
     return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path)).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path)).timeout(Duration.ofSeconds(60)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -55,7 +61,7 @@ class OpsEndpointTest {
     hook.respond(n -> n == 1 ? Response.status(503) : Response.status(200));
     var settings = TestSettings.forUrls(hook.url());
     runner = new DaemonRunner(() -> new Daemon(settings, client, Map.of(), metrics.watchStatus(), metrics), client, null);
-    ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
+    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
 
     HttpResponse<String> before = get("/readyz");
     assertThat(before.statusCode()).isEqualTo(503);
@@ -91,7 +97,7 @@ class OpsEndpointTest {
     URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/h?token=t0k");
     var settings = TestSettings.forUrls(secretUrl);
     runner = new DaemonRunner(() -> new Daemon(settings, client, Map.of(), metrics.watchStatus(), metrics), client, null);
-    ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
+    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
     runner.start();
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();
     await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() == 1);
@@ -99,5 +105,29 @@ class OpsEndpointTest {
     String body = get("/metrics").body();
     assertThat(body).contains("webhook=\"http://127.0.0.1:" + hook.url().getPort() + "/h\"")
         .doesNotContain("pa55").doesNotContain("t0k").doesNotContain("user:").doesNotContain("user@");
+  }
+
+  @Test
+  void clientsHoldingHalfARequestDoNotKeepTheProbesWaiting() throws Exception {
+    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, () -> null, () -> null, metrics);
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), ops.port());
+        OutputStream out = s.getOutputStream();
+        out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        stalled.add(s);
+      }
+
+      HttpResponse<String> health = get("/healthz");
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).isEqualTo("ok\n");
+      assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    } finally {
+      for (Socket s : stalled) {
+        s.close();
+      }
+    }
   }
 }
