@@ -59,13 +59,15 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LogSetup.configure("text", env.or(logLevel, "K8VENT_LOG_LEVEL", "warn"));
-    int n = Values.positiveInt(env.or(pods, "K8VENT_DEMO_PODS", "5"), "--pods");
+    LogSetup.configure("text", "--log-format", env.or(logLevel, "K8VENT_LOG_LEVEL", "warn"),
+        env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
+    int n = Values.positiveInt(env.or(pods, "K8VENT_DEMO_PODS", "5"), env.source(pods, "--pods", "K8VENT_DEMO_PODS"));
     if (n > 100) {
       throw new ConfigException("invalid --pods \"" + n + "\"; the demo creates at most 100 pods");
     }
     Demo.Options options = new Demo.Options(n,
-        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"), "--duration"),
+        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"),
+            env.source(duration, "--duration", "K8VENT_DEMO_DURATION")),
         env.pathOr(payloadFile, "K8VENT_DEMO_PAYLOAD_FILE"), binaries());
     CountDownLatch interrupted = new CountDownLatch(1);
     Signals.onTermination(interrupted::countDown);

@@ -30,6 +30,18 @@ final class Env {
     return v == null ? fallback : v;
   }
 
+  /**
+   * Where a setting's value comes from, for messages: {@code option} when the flag was given, else
+   * {@code variable} when it is set, else {@code option} (the value is the default).
+   */
+  String source(Object flagValue, String option, String variable) {
+    if (flagValue != null && !(flagValue instanceof List<?> list && list.isEmpty())) {
+      return option;
+    }
+    String v = env.get(variable);
+    return v == null || v.isEmpty() ? option : variable;
+  }
+
   /** The flag's path when given, else the variable's value as a path, else null. */
   Path pathOr(Path flagValue, String variable) {
     String v = or(null, variable);

@@ -87,9 +87,10 @@ final class LinkImageCommand implements Callable<Integer> {
         env.or(sha, "K8VENT_LINK_SHA", firstSet("GITHUB_SHA", "CI_COMMIT_SHA")),
         env.or(image, "K8VENT_LINK_IMAGE"));
     String rawUrl = env.or(url, "K8VENT_LINK_URL");
-    URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, "--url") : LinkImage.atomistUrl(env.or(team, "K8VENT_LINK_TEAM"));
+    URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, env.source(url, "--url", "K8VENT_LINK_URL")) : LinkImage.atomistUrl(env.or(team, "K8VENT_LINK_TEAM"));
     RetryPolicy retry = new RetryPolicy(FIRST_RETRY, LONGEST_RETRY,
-        Values.positiveDuration(env.or(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"), "--retry-give-up-after"));
+        Values.positiveDuration(env.or(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"),
+            env.source(giveUpAfter, "--retry-give-up-after", "K8VENT_LINK_GIVE_UP_AFTER")));
     String key = env.or(secret, "K8VENT_WEBHOOK_SECRET");
     byte[] body = link.body();
     Delivery delivery = new Delivery("link-image", link.owner() + "/" + link.repo(), "link-image", null, body,

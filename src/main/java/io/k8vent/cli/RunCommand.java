@@ -9,6 +9,7 @@ import io.k8vent.ops.OpsServer;
 import io.k8vent.config.CaBundle;
 import io.k8vent.config.Cidr;
 import io.k8vent.config.ConfigException;
+import io.k8vent.config.Durations;
 import io.k8vent.config.Settings;
 import io.k8vent.config.WebhookAllowPattern;
 import io.k8vent.config.WebhookSafety;
@@ -22,6 +23,7 @@ import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.watch.KubeClients;
 import io.vertx.core.Vertx;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +47,11 @@ import picocli.CommandLine.Option;
         "  link-image  tell Atomist which commit an image was built from (for CI)",
         "  version     print version, git commit and Java version"})
 final class RunCommand implements Callable<Integer> {
+  /** Each request in flight is a thread and a connection; more than this per URL is a typo. */
+  static final int MAX_IN_FLIGHT = 256;
+  /** With less, the renew deadline (2/3) and retry period (1/7) leave no room for an API call. */
+  static final Duration MIN_LEASE = Duration.ofSeconds(3);
+
   private final Env env;
 
   RunCommand(Env env) {
@@ -66,8 +73,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--secret", paramLabel = "SECRET",
       description = "Sign each body with HMAC (X-Atomist-Signature sha1, X-K8vent-Signature-256) and Standard Webhooks "
           + "(webhook-signature; a whsec_ secret is base64 after the prefix). Annotation webhooks stay unsigned "
-          + "unless --sign-annotation-webhooks. Default: none (unsigned). "
-          + "Env: K8VENT_WEBHOOK_SECRET (preferred: flags show in process lists).")
+          + "unless --sign-annotation-webhooks. Must not be empty: to send unsigned, leave it unset. "
+          + "Default: none (unsigned). Env: K8VENT_WEBHOOK_SECRET (preferred: flags show in process lists).")
   String secret;
 
   @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
@@ -139,11 +146,12 @@ final class RunCommand implements Callable<Integer> {
   String maxRequestsInFlight;
 
   @Option(names = "--max-in-flight", paramLabel = "N",
-      description = "Concurrent requests per webhook URL. Default: 8. Env: K8VENT_MAX_IN_FLIGHT.")
+      description = "Concurrent requests per webhook URL, 1 to " + MAX_IN_FLIGHT + ". Default: 8. Env: K8VENT_MAX_IN_FLIGHT.")
   String maxInFlight;
 
   @Option(names = "--retry-initial-delay", paramLabel = "DURATION",
-      description = "First retry delay; doubles per failure, with jitter. Default: 500ms. Env: K8VENT_RETRY_INITIAL_DELAY.")
+      description = "First retry delay; doubles per failure, with jitter; at most --retry-max-delay. Default: 500ms. "
+          + "Env: K8VENT_RETRY_INITIAL_DELAY.")
   String retryInitial;
 
   @Option(names = "--retry-max-delay", paramLabel = "DURATION",
@@ -183,6 +191,11 @@ final class RunCommand implements Callable<Integer> {
       description = "Port of /healthz, /readyz and /metrics; 0 turns them off. Default: 8080. Env: K8VENT_OPS_PORT.")
   String opsPort;
 
+  @Option(names = "--ops-bind", paramLabel = "ADDRESS",
+      description = "Address /healthz, /readyz and /metrics listen on; 127.0.0.1 keeps them local to the pod "
+          + "(kubelet probes come to the pod IP). Default: 0.0.0.0 (all addresses). Env: K8VENT_OPS_BIND.")
+  String opsBind;
+
   @Option(names = "--leader-elect", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
       description = "Run several replicas with one active, chosen with a Kubernetes Lease. Default: false. "
           + "Env: K8VENT_LEADER_ELECT.")
@@ -198,14 +211,17 @@ final class RunCommand implements Callable<Integer> {
   String leaderElectLeaseName;
 
   @Option(names = "--leader-elect-lease-duration", paramLabel = "DURATION",
-      description = "How long a Lease lasts without renewal; a standby takes over within it. Default: 15s. "
+      description = "How long a Lease lasts without renewal, at least 3s; a standby takes over within it. Default: 15s. "
           + "Env: K8VENT_LEADER_ELECT_LEASE_DURATION.")
   String leaderElectLeaseDuration;
 
   @Override
   public Integer call() throws Exception {
-    LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"), env.or(logLevel, "K8VENT_LOG_LEVEL", "info"));
+    LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"),
+        env.source(logFormat, "--log-format", "K8VENT_LOG_FORMAT"),
+        env.or(logLevel, "K8VENT_LOG_LEVEL", "info"), env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
     Settings settings = settings();
+    InetAddress opsAddress = opsAddress();
     Vertx vertx = VertxRuntime.create();
     KubernetesClient client;
     try {
@@ -219,7 +235,7 @@ final class RunCommand implements Callable<Integer> {
         () -> new Daemon(settings, client, vertx, env.all(), metrics.watchStatus(), metrics), client,
         settings.leaderElection());
     OpsServer ops = settings.opsPort() == 0 ? null
-        : new OpsServer(settings.opsPort(), runner::healthProblem, runner::readinessProblem, metrics);
+        : new OpsServer(opsAddress, settings.opsPort(), runner::healthProblem, runner::readinessProblem, metrics);
     CountDownLatch stopped = new CountDownLatch(1);
     Signals.onTermination(() -> {
       try {
@@ -242,7 +258,7 @@ final class RunCommand implements Callable<Integer> {
 
   Settings settings() {
     List<String> rawUrls = env.listOr(urls, "K8VENT_WEBHOOKS");
-    String source = urls != null && !urls.isEmpty() ? "--url" : "K8VENT_WEBHOOKS";
+    String source = env.source(urls, "--url", "K8VENT_WEBHOOKS");
     if (rawUrls.isEmpty()) {
       throw new ConfigException("no webhook URLs: give one or more with --url URL, or set K8VENT_WEBHOOKS "
           + "to a comma-separated list, e.g. K8VENT_WEBHOOKS=https://webhook.atomist.com/atomist/kube/teams/TEAM_ID");
@@ -259,34 +275,42 @@ final class RunCommand implements Callable<Integer> {
     AnnotationPolicy.Mode policyMode = switch (mode) {
       case "allow" -> AnnotationPolicy.Mode.ALLOW;
       case "deny" -> AnnotationPolicy.Mode.DENY;
-      default -> throw new ConfigException("invalid --annotation-webhooks \"" + mode + "\"; use allow or deny");
+      default -> throw new ConfigException("invalid " + env.source(annotationWebhooks, "--annotation-webhooks",
+          "K8VENT_ANNOTATION_WEBHOOKS") + " \"" + mode + "\"; use allow or deny");
     };
+    String allowSource = env.source(webhookAllow, "--webhook-allow", "K8VENT_WEBHOOK_ALLOW");
     List<WebhookAllowPattern> patterns = env.listOr(webhookAllow, "K8VENT_WEBHOOK_ALLOW").stream()
-        .map(WebhookAllowPattern::parse).toList();
+        .map(p -> WebhookAllowPattern.parse(p, allowSource)).toList();
     WebhookSafety safety = new WebhookSafety(
         nonEmpty(env.listOr(webhookAllowCidr, "K8VENT_WEBHOOK_ALLOW_CIDR")).stream()
-            .map(c -> Cidr.parse(c, "--webhook-allow-cidr")).toList(),
+            .map(c -> Cidr.parse(c, env.source(webhookAllowCidr, "--webhook-allow-cidr", "K8VENT_WEBHOOK_ALLOW_CIDR")))
+            .toList(),
         bool(webhookDenyPrivate, "K8VENT_WEBHOOK_DENY_PRIVATE", "--webhook-deny-private"),
         Values.positiveInt(env.or(maxWebhooksPerAnnotation, "K8VENT_MAX_WEBHOOKS_PER_ANNOTATION",
-            String.valueOf(WebhookSafety.DEFAULT_WEBHOOKS_PER_ANNOTATION)), "--max-webhooks-per-annotation"),
+            String.valueOf(WebhookSafety.DEFAULT_WEBHOOKS_PER_ANNOTATION)),
+            env.source(maxWebhooksPerAnnotation, "--max-webhooks-per-annotation", "K8VENT_MAX_WEBHOOKS_PER_ANNOTATION")),
         Values.positiveInt(env.or(maxAnnotationWebhooks, "K8VENT_MAX_ANNOTATION_WEBHOOKS",
-            String.valueOf(WebhookSafety.DEFAULT_ANNOTATION_WEBHOOKS)), "--max-annotation-webhooks"),
+            String.valueOf(WebhookSafety.DEFAULT_ANNOTATION_WEBHOOKS)),
+            env.source(maxAnnotationWebhooks, "--max-annotation-webhooks", "K8VENT_MAX_ANNOTATION_WEBHOOKS")),
         Values.positiveInt(env.or(maxRequestsInFlight, "K8VENT_MAX_REQUESTS_IN_FLIGHT",
-            String.valueOf(WebhookSafety.DEFAULT_REQUESTS_IN_FLIGHT)), "--max-requests-in-flight"));
+            String.valueOf(WebhookSafety.DEFAULT_REQUESTS_IN_FLIGHT)),
+            env.source(maxRequestsInFlight, "--max-requests-in-flight", "K8VENT_MAX_REQUESTS_IN_FLIGHT")));
     Path caFile = env.pathOr(webhookCaFile, "K8VENT_WEBHOOK_CA_FILE");
-    if (caFile != null && !Files.isReadable(caFile)) {
-      throw new ConfigException("--webhook-ca-file " + caFile + " does not exist or cannot be read");
-    }
     if (caFile != null) {
-      CaBundle.load(caFile);
+      CaBundle.load(caFile, env.source(webhookCaFile, "--webhook-ca-file", "K8VENT_WEBHOOK_CA_FILE"));
     }
-    String secretValue = env.or(secret, "K8VENT_WEBHOOK_SECRET");
+    String secretValue = secret();
     if (secretValue != null) {
       Signer.checkSecret(secretValue);
     }
-    RetryPolicy retry = new RetryPolicy(
-        duration(retryInitial, "K8VENT_RETRY_INITIAL_DELAY", "500ms", "--retry-initial-delay"),
-        duration(retryMax, "K8VENT_RETRY_MAX_DELAY", "60s", "--retry-max-delay"),
+    Duration initialDelay = duration(retryInitial, "K8VENT_RETRY_INITIAL_DELAY", "500ms", "--retry-initial-delay");
+    Duration maxDelay = duration(retryMax, "K8VENT_RETRY_MAX_DELAY", "60s", "--retry-max-delay");
+    if (initialDelay.compareTo(maxDelay) > 0) {
+      throw new ConfigException(env.source(retryInitial, "--retry-initial-delay", "K8VENT_RETRY_INITIAL_DELAY") + " ("
+          + Durations.format(initialDelay) + ") is longer than " + env.source(retryMax, "--retry-max-delay",
+          "K8VENT_RETRY_MAX_DELAY") + " (" + Durations.format(maxDelay) + "); the first delay must not exceed the longest");
+    }
+    RetryPolicy retry = new RetryPolicy(initialDelay, maxDelay,
         duration(retryGiveUp, "K8VENT_RETRY_GIVE_UP_AFTER", "15m", "--retry-give-up-after"));
     return new Settings(
         List.copyOf(webhooks),
@@ -298,12 +322,14 @@ final class RunCommand implements Callable<Integer> {
             nonEmpty(env.listOr(envExcludes, "K8VENT_ENV_EXCLUDE"))),
         new AnnotationPolicy(policyMode, patterns, safety.webhooksPerAnnotation()),
         retry,
-        Values.positiveInt(env.or(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"), "--max-in-flight"),
+        Values.intInRange(env.or(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"),
+            env.source(maxInFlight, "--max-in-flight", "K8VENT_MAX_IN_FLIGHT"), MAX_IN_FLIGHT),
         duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
         duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
         caFile,
         duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"),
-        Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), "--ops-port", "to turn it off"),
+        Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), env.source(opsPort, "--ops-port", "K8VENT_OPS_PORT"),
+            "to turn it off"),
         leaderElection(),
         annotationOptIns(),
         safety);
@@ -312,16 +338,35 @@ final class RunCommand implements Callable<Integer> {
   private AnnotationOptIns annotationOptIns() {
     String scope = env.or(annotationEnv, "K8VENT_ANNOTATION_ENV", "minimal").toLowerCase(Locale.ROOT);
     if (!scope.equals("minimal") && !scope.equals("full")) {
-      throw new ConfigException("invalid --annotation-env \"" + scope + "\"; use minimal or full");
+      throw new ConfigException("invalid " + env.source(annotationEnv, "--annotation-env", "K8VENT_ANNOTATION_ENV")
+          + " \"" + scope + "\"; use minimal or full");
     }
     return new AnnotationOptIns(scope.equals("full"),
         bool(signAnnotationWebhooks, "K8VENT_SIGN_ANNOTATION_WEBHOOKS", "--sign-annotation-webhooks"));
   }
 
+  /** The secret, or null to send unsigned; an empty one is a mistake (say, a missing Kubernetes Secret key). */
+  private String secret() {
+    String variable = env.all().get("K8VENT_WEBHOOK_SECRET");
+    String value = secret != null ? secret : variable;
+    if (value != null && value.isBlank()) {
+      throw new ConfigException((secret != null ? "--secret" : "K8VENT_WEBHOOK_SECRET") + " is empty; to send "
+          + "unsigned bodies, leave "
+          + "--secret and K8VENT_WEBHOOK_SECRET unset");
+    }
+    return value;
+  }
+
+  /** --ops-bind, checked with the other settings so a bad address stops k8vent before it connects. */
+  InetAddress opsAddress() {
+    return Values.address(env.or(opsBind, "K8VENT_OPS_BIND", "0.0.0.0"), env.source(opsBind, "--ops-bind", "K8VENT_OPS_BIND"));
+  }
+
   private LeaderElectionSettings leaderElection() {
     String on = env.or(leaderElect, "K8VENT_LEADER_ELECT", "false").toLowerCase(Locale.ROOT);
     if (!on.equals("true") && !on.equals("false")) {
-      throw new ConfigException("invalid --leader-elect \"" + on + "\"; use true or false");
+      throw new ConfigException("invalid " + env.source(leaderElect, "--leader-elect", "K8VENT_LEADER_ELECT") + " \""
+          + on + "\"; use true or false");
     }
     if (on.equals("false")) {
       return null;
@@ -333,7 +378,9 @@ final class RunCommand implements Callable<Integer> {
     String identity = env.or(null, "HOSTNAME", "k8vent-" + java.util.UUID.randomUUID());
     return new LeaderElectionSettings(namespace,
         env.or(leaderElectLeaseName, "K8VENT_LEADER_ELECT_LEASE_NAME", "k8vent"), identity,
-        duration(leaderElectLeaseDuration, "K8VENT_LEADER_ELECT_LEASE_DURATION", "15s", "--leader-elect-lease-duration"));
+        Values.duration(env.or(leaderElectLeaseDuration, "K8VENT_LEADER_ELECT_LEASE_DURATION", "15s"),
+            env.source(leaderElectLeaseDuration, "--leader-elect-lease-duration", "K8VENT_LEADER_ELECT_LEASE_DURATION"),
+            MIN_LEASE));
   }
 
   /** The namespace of the pod k8vent runs in, from its service account, else "default". */
@@ -349,7 +396,7 @@ final class RunCommand implements Callable<Integer> {
   private boolean bool(String flag, String variable, String option) {
     String value = env.or(flag, variable, "false").toLowerCase(Locale.ROOT);
     if (!value.equals("true") && !value.equals("false")) {
-      throw new ConfigException("invalid " + option + " \"" + value + "\"; use true or false");
+      throw new ConfigException("invalid " + env.source(flag, option, variable) + " \"" + value + "\"; use true or false");
     }
     return value.equals("true");
   }
@@ -359,6 +406,6 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Duration duration(String flag, String variable, String fallback, String option) {
-    return Values.positiveDuration(env.or(flag, variable, fallback), option);
+    return Values.positiveDuration(env.or(flag, variable, fallback), env.source(flag, option, variable));
   }
 }

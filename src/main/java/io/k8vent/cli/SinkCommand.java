@@ -67,10 +67,12 @@ final class SinkCommand implements Callable<Integer> {
     boolean bodies = switch (env.or(print, "K8VENT_SINK_PRINT", "summary").toLowerCase(Locale.ROOT)) {
       case "summary" -> false;
       case "body" -> true;
-      default -> throw new ConfigException("invalid --print \"" + env.or(print, "K8VENT_SINK_PRINT")
+      default -> throw new ConfigException("invalid " + env.source(print, "--print", "K8VENT_SINK_PRINT") + " \""
+          + env.or(print, "K8VENT_SINK_PRINT")
           + "\"; use summary or body");
     };
-    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "8080"), "--port", "to pick a free port");
+    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "8080"),
+        env.source(port, "--port", "K8VENT_SINK_PORT"), "to pick a free port");
     String address = env.or(bind, "K8VENT_SINK_BIND", "127.0.0.1");
     Sink.Failure failure = failure();
     String key = env.or(secret, "K8VENT_WEBHOOK_SECRET");
@@ -107,7 +109,8 @@ final class SinkCommand implements Callable<Integer> {
       throw new ConfigException("invalid --fail \"" + status + "\"; use an HTTP error status from 300 to 599");
     }
     String count = env.or(failCount, "K8VENT_SINK_FAIL_COUNT");
-    return new Sink.Failure(code, count == null ? -1 : Values.positiveInt(count, "--fail-count"));
+    return new Sink.Failure(code, count == null ? -1 : Values.positiveInt(count,
+        env.source(failCount, "--fail-count", "K8VENT_SINK_FAIL_COUNT")));
   }
 
   private static synchronized void print(PrintWriter out, Sink.Received request, boolean body) {

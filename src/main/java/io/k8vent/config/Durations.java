@@ -28,4 +28,16 @@ public final class Durations {
       throw new ConfigException("invalid duration \"" + v + "\" for " + option + "; write e.g. 500ms, 10s, 15m or 1h");
     }
   }
+
+  /** Writes a duration the way {@link #parse} reads it, in the largest whole unit: 24h, 3s, 500ms. */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms % 60_000 == 0) {
+      return ms / 60_000 + "m";
+    }
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
 }

@@ -27,10 +27,15 @@ public final class WebhookAllowPattern {
   }
 
   public static WebhookAllowPattern parse(String text) {
+    return parse(text, "--webhook-allow");
+  }
+
+  /** As {@link #parse(String)}; a bad pattern names {@code source}, the option or variable it came from. */
+  public static WebhookAllowPattern parse(String text, String source) {
     String candidate = text == null ? "" : text.trim();
     String forUri = candidate.replace("*", "wildcard-k8vent");
     if (WebhookUrl.problem(forUri).isPresent()) {
-      throw new ConfigException("invalid --webhook-allow pattern " + WebhookUrl.quoteRedacted(candidate)
+      throw new ConfigException("invalid " + source + " pattern " + WebhookUrl.quoteRedacted(candidate)
           + ": " + WebhookUrl.problem(forUri).get() + "; write it as a URL, e.g. https://*.example.com/hooks/");
     }
     URI uri = URI.create(forUri);

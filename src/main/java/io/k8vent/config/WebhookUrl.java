@@ -5,7 +5,11 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Parses, validates and redacts webhook URLs. Only absolute http(s) URLs with a host are accepted. */
+/**
+ * Parses, validates and redacts webhook URLs. Only absolute http(s) URLs with a host, a port (when
+ * given) from 1 to 65535 and no user-info are accepted: user-info would be a password k8vent keeps in
+ * memory and could show, and it is not sent anyway.
+ */
 public final class WebhookUrl {
   private WebhookUrl() {}
 
@@ -26,6 +30,13 @@ public final class WebhookUrl {
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       return Optional.of("no host");
+    }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      return Optional.of("port must be from 1 to 65535");
+    }
+    if (uri.getRawUserInfo() != null) {
+      return Optional.of("user-info (user:password@) is not allowed; put credentials in the path or query the "
+          + "endpoint expects, or sign bodies with --secret");
     }
     return Optional.empty();
   }
@@ -56,7 +67,7 @@ public final class WebhookUrl {
   }
 
   /** Quotes a value for an error message, hiding anything after '?' and any user-info. */
-  static String quoteRedacted(String value) {
+  public static String quoteRedacted(String value) {
     if (value == null) {
       return "\"\"";
     }

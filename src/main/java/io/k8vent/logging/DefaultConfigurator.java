@@ -15,7 +15,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 public final class DefaultConfigurator extends ContextAwareBase implements Configurator {
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    LogSetup.apply(context, "text", "info");
+    LogSetup.apply(context, "text", "--log-format", "info", "--log-level");
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

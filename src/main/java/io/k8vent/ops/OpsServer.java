@@ -2,37 +2,66 @@ package io.k8vent.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.k8vent.config.ConfigException;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The operations endpoint: {@code /healthz} (liveness), {@code /readyz} (initial list done and the
  * watch not refused) and {@code /metrics} (Prometheus text format).
+ *
+ * <p>The JDK server reads a request on an executor thread, blocking until its headers are complete,
+ * so a client that sends half a request holds a thread. Slow or stalled clients must never keep the
+ * kubelet's probes waiting: there is a thread for every connection allowed ({@link #MAX_CONNECTIONS}),
+ * idle ones end after a while, and a connection whose request is not complete within
+ * {@link #REQUEST_SECONDS} (or whose response is not taken within {@link #RESPONSE_SECONDS}) is
+ * closed. The JDK server reads those limits from system properties once, when the first server of
+ * the process is created, so they are set here before that, unless the operator set them.
  */
 public final class OpsServer implements AutoCloseable {
   /** Null when all is well, else a one-line reason. */
   public interface Check extends Supplier<String> {}
 
-  private final HttpServer server;
+  static final int MAX_CONNECTIONS = 32;
+  static final int REQUEST_SECONDS = 5;
+  static final int RESPONSE_SECONDS = 10;
 
-  public OpsServer(int port, Check health, Check readiness, Metrics metrics) {
+  static {
+    defaultProperty("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
+    defaultProperty("sun.net.httpserver.maxReqTime", REQUEST_SECONDS);
+    defaultProperty("sun.net.httpserver.maxRspTime", RESPONSE_SECONDS);
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  public OpsServer(InetAddress bind, int port, Check health, Check readiness, Metrics metrics) {
     try {
-      server = HttpServer.create(new InetSocketAddress(port), 16);
+      server = HttpServer.create(new InetSocketAddress(bind, port), MAX_CONNECTIONS);
     } catch (IOException e) {
-      throw new io.k8vent.config.ConfigException("cannot listen on --ops-port " + port + ": " + e.getMessage()
-          + "; choose another port, or 0 to turn the endpoint off");
+      throw new ConfigException("cannot listen on --ops-bind " + bind.getHostAddress() + " --ops-port " + port
+          + ": " + e.getMessage() + "; choose an address of this host and a free port, or --ops-port 0 to turn "
+          + "the endpoint off");
     }
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "k8vent-ops");
-      t.setDaemon(true);
-      return t;
-    }));
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_CONNECTIONS, MAX_CONNECTIONS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "k8vent-ops");
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    executor = pool;
+    server.setExecutor(executor);
     server.createContext("/healthz", ex -> check(ex, health, "ok"));
     server.createContext("/readyz", ex -> check(ex, readiness, "ready"));
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -42,6 +71,12 @@ public final class OpsServer implements AutoCloseable {
       respond(ex, 200, writer.getContentType(), body.toByteArray());
     });
     server.start();
+  }
+
+  private static void defaultProperty(String name, int value) {
+    if (System.getProperty(name) == null) {
+      System.setProperty(name, String.valueOf(value));
+    }
   }
 
   public int port() {
@@ -65,5 +100,6 @@ public final class OpsServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

@@ -109,9 +109,8 @@ public final class K8ventAnnotation {
     } catch (java.net.URISyntaxException e) {
       // fall through: show a bounded prefix of what is not a URL
     }
-    String cut = raw.length() > 40 ? raw.substring(0, 40) + "…" : raw;
-    int query = cut.indexOf('?');
-    return "\"" + (query >= 0 ? cut.substring(0, query) : cut) + "\"";
+    String shown = WebhookUrl.quoteRedacted(raw);
+    return shown.length() > 42 ? shown.substring(0, 41) + "…\"" : shown;
   }
 
   /** The pod's own webhooks, or empty when the global ones apply. */

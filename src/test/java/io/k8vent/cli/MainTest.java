@@ -202,4 +202,82 @@ class MainTest {
   void annotationPolicyDefaultIsSeedCompatible() {
     assertThat(AnnotationPolicy.allowAll().refusal(URI.create("https://x.com/"))).isEmpty();
   }
+
+  private static final Map<String, String> URL = Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a");
+
+  /** A start-up refusal: exit 2, one line, no stack trace. */
+  private Run refused(Map<String, String> env, String... args) {
+    Run r = run(env, args);
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().strip()).as(r.err()).startsWith("k8vent: ").doesNotContain("\n").doesNotContain("Exception");
+    return r;
+  }
+
+  @Test
+  void aCaFileThatIsNotPemCertificatesStopsTheStart() throws Exception {
+    Path notPem = Files.writeString(home.resolve("ca.pem"), "this is not a certificate\n");
+    assertThat(refused(URL, "--webhook-ca-file", notPem.toString()).err())
+        .contains("--webhook-ca-file " + notPem).contains("no PEM certificate");
+    Path empty = Files.writeString(home.resolve("empty.pem"), "");
+    Map<String, String> env = new HashMap<>(URL);
+    env.put("K8VENT_WEBHOOK_CA_FILE", empty.toString());
+    assertThat(refused(env).err()).contains("K8VENT_WEBHOOK_CA_FILE " + empty).contains("is empty");
+  }
+
+  @Test
+  void anEmptySecretIsAMistakeNotAnUnsignedRun() {
+    Map<String, String> env = new HashMap<>(URL);
+    env.put("K8VENT_WEBHOOK_SECRET", "");
+    assertThat(refused(env).err()).contains("K8VENT_WEBHOOK_SECRET is empty").contains("leave").contains("unset");
+    assertThat(refused(URL, "--secret", "").err()).contains("--secret is empty");
+  }
+
+  @Test
+  void durationsMustBeInRange() {
+    assertThat(refused(URL, "--request-timeout", "99999999999h").err())
+        .contains("invalid --request-timeout \"99999999999h\"").contains("at most 24h");
+    assertThat(refused(URL, "--connect-timeout", "0s").err()).contains("--connect-timeout").contains("greater than zero");
+    assertThat(refused(URL, "--shutdown-timeout", "PT-5S").err()).contains("--shutdown-timeout");
+    assertThat(refused(URL, "--retry-give-up-after", "99999999999999999999h").err()).contains("--retry-give-up-after");
+    assertThat(refused(URL, "--leader-elect", "--leader-elect-lease-duration", "2s").err())
+        .contains("--leader-elect-lease-duration").contains("at least 3s");
+    assertThat(refused(URL, "--retry-initial-delay", "2m", "--retry-max-delay", "1m").err())
+        .contains("--retry-initial-delay (2m) is longer than --retry-max-delay (1m)");
+    Map<String, String> env = new HashMap<>(URL);
+    env.put("K8VENT_RETRY_MAX_DELAY", "25h");
+    assertThat(refused(env).err()).contains("invalid K8VENT_RETRY_MAX_DELAY \"25h\"");
+  }
+
+  @Test
+  void webhookUrlsNeedAPortInRangeAndNoUserInfo() {
+    assertThat(refused(Map.of(), "--url", "https://h.example.com:0/x").err()).contains("port must be from 1 to 65535");
+    assertThat(refused(Map.of("K8VENT_WEBHOOKS", "https://h.example.com:70000/x")).err())
+        .contains("K8VENT_WEBHOOKS").contains("port must be from 1 to 65535");
+    assertThat(refused(Map.of(), "--url", "https://hookuser:hookpa55@h.example.com/x").err())
+        .contains("user-info").contains("--secret").doesNotContain("hookpa55");
+  }
+
+  @Test
+  void aBadValueFromTheEnvironmentNamesTheVariable() {
+    Map<String, String> env = new HashMap<>(URL);
+    env.put("K8VENT_MAX_IN_FLIGHT", "abc");
+    assertThat(refused(env).err()).contains("invalid K8VENT_MAX_IN_FLIGHT \"abc\"").doesNotContain("--max-in-flight");
+    assertThat(refused(env, "--max-in-flight", "x").err()).contains("invalid --max-in-flight \"x\"");
+    assertThat(refused(URL, "--max-in-flight", "100000").err()).contains("at most 256");
+    for (String[] variable : new String[][] {{"K8VENT_OPS_PORT", "http"}, {"K8VENT_LOG_LEVEL", "loud"},
+        {"K8VENT_LOG_FORMAT", "xml"}, {"K8VENT_ANNOTATION_WEBHOOKS", "maybe"}, {"K8VENT_CONNECT_TIMEOUT", "soon"},
+        {"K8VENT_LEADER_ELECT", "yes"}, {"K8VENT_WEBHOOK_ALLOW", "ftp://x"}, {"K8VENT_OPS_BIND", "not an address"}}) {
+      Map<String, String> bad = new HashMap<>(URL);
+      bad.put(variable[0], variable[1]);
+      assertThat(refused(bad).err()).as(variable[0]).contains(variable[0]);
+    }
+  }
+
+  @Test
+  void opsBindDefaultsToAllAddressesAndRefusesWhatIsNotAnAddress() {
+    CommandLine cli = Main.commandLine(URL);
+    cli.parseArgs();
+    assertThat(((RunCommand) cli.getCommand()).opsAddress().isAnyLocalAddress()).isTrue();
+    assertThat(refused(URL, "--ops-bind", "300.1.2.3").err()).contains("invalid --ops-bind \"300.1.2.3\"");
+  }
 }

@@ -15,7 +15,13 @@ import io.k8vent.testing.PromParse;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Response;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -47,7 +53,7 @@ class OpsEndpointTest {
 
   private HttpResponse<String> get(String path) throws Exception {
     return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path)).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path)).timeout(Duration.ofSeconds(60)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -58,7 +64,7 @@ class OpsEndpointTest {
     var settings = TestSettings.forUrls(hook.url());
     metrics = new Metrics(settings.webhooks());
     runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
-    ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
+    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
 
     HttpResponse<String> before = get("/readyz");
     assertThat(before.statusCode()).isEqualTo(503);
@@ -95,7 +101,7 @@ class OpsEndpointTest {
     var settings = TestSettings.forUrls(secretUrl);
     metrics = new Metrics(settings.webhooks());
     runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
-    ops = new OpsServer(0, runner::healthProblem, runner::readinessProblem, metrics);
+    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
     runner.start();
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();
     await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() == 1);
@@ -103,5 +109,29 @@ class OpsEndpointTest {
     String body = get("/metrics").body();
     assertThat(body).contains("webhook=\"http://127.0.0.1:" + hook.url().getPort() + "/h\"")
         .doesNotContain("pa55").doesNotContain("t0k").doesNotContain("user:").doesNotContain("user@");
+  }
+
+  @Test
+  void clientsHoldingHalfARequestDoNotKeepTheProbesWaiting() throws Exception {
+    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, () -> null, () -> null, metrics);
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), ops.port());
+        OutputStream out = s.getOutputStream();
+        out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        stalled.add(s);
+      }
+
+      HttpResponse<String> health = get("/healthz");
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).isEqualTo("ok\n");
+      assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    } finally {
+      for (Socket s : stalled) {
+        s.close();
+      }
+    }
   }
 }
