@@ -99,7 +99,7 @@ class MainTest {
     assertThat(sign.err()).contains("--sign-annotation-webhooks").contains("true or false");
     Run fromEnv = run(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a", "K8VENT_ANNOTATION_ENV", "all"));
     assertThat(fromEnv.code()).isEqualTo(2);
-    assertThat(fromEnv.err()).contains("--annotation-env");
+    assertThat(fromEnv.err()).contains("K8VENT_ANNOTATION_ENV");
     Run whsec = run(env, "--secret", "whsec_not*base64!");
     assertThat(whsec.code()).isEqualTo(2);
     assertThat(whsec.err()).contains("whsec_").contains("base64").doesNotContain("not*base64!");

@@ -54,4 +54,11 @@ public final class TestSettings {
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
         s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), optIns, s.safety());
   }
+
+  public static Settings withSafety(Settings s, WebhookSafety safety) {
+    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
+        new AnnotationPolicy(AnnotationPolicy.Mode.ALLOW, List.of(), safety.webhooksPerAnnotation()), s.retryPolicy(),
+        s.maxInFlight(), s.connectTimeout(), s.requestTimeout(), s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(),
+        s.leaderElection(), s.annotationOptIns(), safety);
+  }
 }

@@ -69,8 +69,13 @@ public final class WebhookReceiver implements AutoCloseable {
   private volatile boolean hanging;
 
   public WebhookReceiver() {
+    this(InetAddress.getLoopbackAddress());
+  }
+
+  /** A receiver listening on {@code address} (one of loopback's, e.g. 127.0.0.2). */
+  public WebhookReceiver(InetAddress address) {
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+      server = HttpServer.create(new InetSocketAddress(address, 0), 64);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -122,7 +127,8 @@ public final class WebhookReceiver implements AutoCloseable {
   }
 
   public URI url(String path) {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    return URI.create("http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort()
+        + path);
   }
 
   public URI url() {
