@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
         "  link-image  tell Atomist which commit an image was built from (for CI)",
         "  version     print version, git commit and Java version"})
 final class RunCommand implements Callable<Integer> {
-  /** Each request in flight is a thread and a connection; more than this per URL is a typo. */
+  /** Each request in flight holds a connection; more than this per URL is a typo. */
   static final int MAX_IN_FLIGHT = 256;
   /** With less, the renew deadline (2/3) and retry period (1/7) leave no room for an API call. */
   static final Duration MIN_LEASE = Duration.ofSeconds(3);

@@ -62,7 +62,9 @@ public final class WebhookAllowPattern {
       return false;
     }
     String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-    return path.startsWith(pathPrefix);
+    // Whole segments only: /hooks/ allows /hooks/a, and /hooks allows /hooks and /hooks/a, never /hooksX.
+    return path.equals(pathPrefix) || path.startsWith(pathPrefix)
+        && (pathPrefix.endsWith("/") || path.charAt(pathPrefix.length()) == '/');
   }
 
   private static int effectivePort(String scheme, int port) {

@@ -5,6 +5,7 @@ import io.k8vent.config.WebhookUrl;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What pod authors may do with webhook URLs in their annotation. With {@code allow} (the
@@ -15,6 +16,10 @@ public final class AnnotationPolicy {
   public enum Mode {
     ALLOW, DENY
   }
+
+  /** Path tricks that make a URL look like it is under an allowed path when a server reads it otherwise. */
+  private static final Pattern DISGUISED_PATH =
+      Pattern.compile("(^|/)\\.{1,2}(/|$)|%2[eEfF]|%5[cC]");
 
   private final Mode mode;
   private final List<WebhookAllowPattern> patterns;
@@ -39,6 +44,10 @@ public final class AnnotationPolicy {
   public Optional<String> refusal(URI url) {
     if (mode == Mode.DENY) {
       return Optional.of("annotation webhooks are disabled (--annotation-webhooks=deny)");
+    }
+    if (DISGUISED_PATH.matcher(url.getRawPath() == null ? "" : url.getRawPath()).find()) {
+      return Optional.of("webhook " + WebhookUrl.redact(url) + " has a dot-segment or an encoded '/', '.' or '\\' "
+          + "in its path; write the path plainly");
     }
     if (patterns.isEmpty() || patterns.stream().anyMatch(p -> p.matches(url))) {
       return Optional.empty();

@@ -40,10 +40,10 @@ public final class K8ventAnnotation {
     try {
       root = MAPPER.readTree(value);
     } catch (JsonProcessingException e) {
-      return new K8ventAnnotation(null, null, List.of("not valid JSON: " + e.getOriginalMessage()));
+      return new K8ventAnnotation(null, null, List.of("not valid JSON (" + e.getOriginalMessage() + "); the global settings apply"));
     }
     if (root == null || !root.isObject()) {
-      return new K8ventAnnotation(null, null, List.of("not a JSON object"));
+      return new K8ventAnnotation(null, null, List.of("not a JSON object; the global settings apply"));
     }
     List<String> problems = new ArrayList<>();
     List<URI> webhooks = parseWebhooks(root.get("webhooks"), policy, problems);
@@ -53,7 +53,7 @@ public final class K8ventAnnotation {
       if (env.isTextual()) {
         environment = env.asText();
       } else {
-        problems.add("\"environment\" must be a string");
+        problems.add("\"environment\" must be a string; ATOMIST_ENVIRONMENT applies");
       }
     }
     return new K8ventAnnotation(webhooks, environment, List.copyOf(problems));
@@ -64,35 +64,35 @@ public final class K8ventAnnotation {
       return null;
     }
     if (!node.isArray()) {
-      problems.add("\"webhooks\" must be an array of URLs");
+      problems.add("\"webhooks\" must be an array of URLs; the global webhooks apply");
       return null;
     }
     if (node.isEmpty()) {
-      problems.add("\"webhooks\" is an empty list");
+      problems.add("\"webhooks\" is an empty list; the global webhooks apply");
       return null;
     }
     Set<URI> urls = new LinkedHashSet<>();
     if (node.size() > policy.maxWebhooks()) {
       problems.add("it lists " + node.size() + " webhooks; only the first " + policy.maxWebhooks()
-          + " are used (--max-webhooks-per-annotation)");
+          + " get this pod's changes (--max-webhooks-per-annotation)");
     }
     for (JsonNode item : node) {
       if (urls.size() == policy.maxWebhooks()) {
         break;
       }
       if (!item.isTextual()) {
-        problems.add("\"webhooks\" must hold only strings");
+        problems.add("\"webhooks\" must hold only strings; the global webhooks apply");
         return null;
       }
       Optional<String> problem = WebhookUrl.problem(item.asText());
       if (problem.isPresent()) {
-        problems.add("webhook URL " + redactForLog(item.asText()) + ": " + problem.get());
+        problems.add("webhook URL " + redactForLog(item.asText()) + ": " + problem.get() + "; the global webhooks apply");
         return null;
       }
       URI url = URI.create(item.asText().trim());
       Optional<String> refusal = policy.refusal(url);
       if (refusal.isPresent()) {
-        problems.add(refusal.get());
+        problems.add(refusal.get() + "; the global webhooks apply");
         return null;
       }
       urls.add(url);

@@ -55,7 +55,7 @@ public final class Router {
         K8ventAnnotation.parse(annotations == null ? null : annotations.get(K8ventAnnotation.KEY), policy);
     if (!annotation.problems().isEmpty()) {
       try (MDC.MDCCloseable c = MDC.putCloseable("pod", event.namespacedName())) {
-        LOG.warn("pod {}: ignoring parts of annotation {}: {}; using the global settings for them",
+        LOG.warn("pod {}: annotation {}: {}",
             event.namespacedName(), K8ventAnnotation.KEY, String.join("; ", annotation.problems()));
       }
     }

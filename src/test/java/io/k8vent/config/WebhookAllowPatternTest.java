@@ -18,7 +18,11 @@ class WebhookAllowPatternTest {
       "https://*.example.com/hooks/,    https://example.com/hooks/x,                      false",
       "https://*.example.com/hooks/,    https://a.example.com/other,                      false",
       "https://*.example.com/hooks/,    https://a.example.com.evil.org/hooks/,            false",
-      "http://10.0.0.1:8080/,           http://10.0.0.1:8080/in,                          true"})
+      "http://10.0.0.1:8080/,           http://10.0.0.1:8080/in,                          true",
+      "https://h.example.com/hooks,     https://h.example.com/hooks,                      true",
+      "https://h.example.com/hooks,     https://h.example.com/hooks/team,                 true",
+      "https://h.example.com/hooks,     https://h.example.com/hooksX,                     false",
+      "https://h.example.com/hooks/,    https://h.example.com/hooks,                      false"})
   void matchesOnParsedParts(String pattern, String url, boolean allowed) {
     assertThat(WebhookAllowPattern.parse(pattern).matches(URI.create(url))).isEqualTo(allowed);
   }

@@ -59,8 +59,8 @@ class HostilePodIT {
         WebhookReceiver allowed = new WebhookReceiver(InetAddress.getByName("127.0.0.2"));
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "forbidden");
-      Settings settings = TestSettings.withSafety(TestSettings.forUrls(global.url()),
-          WebhookSafety.defaults().allowing(Cidr.parse("127.0.0.2/32", "--webhook-allow-cidr")));
+      Settings settings = TestSettings.inNamespace(TestSettings.withSafety(TestSettings.forUrls(global.url()),
+          WebhookSafety.defaults().allowing(Cidr.parse("127.0.0.2/32", "--webhook-allow-cidr"))), ns);
       Metrics metrics = new Metrics(settings.webhooks());
       Daemon daemon = startDaemon(settings, client, ENV, metrics.watchStatus(), metrics);
       try {
@@ -92,7 +92,7 @@ class HostilePodIT {
         WebhookReceiver team = new WebhookReceiver();
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "api-target");
-      Settings settings = TestSettings.forUrls(global.url());
+      Settings settings = TestSettings.inNamespace(TestSettings.forUrls(global.url()), ns);
       Metrics metrics = new Metrics(settings.webhooks());
       Daemon daemon = startDaemon(settings, client, ENV, metrics.watchStatus(), metrics);
       try {
@@ -118,7 +118,7 @@ class HostilePodIT {
         ServerSocket silent = new ServerSocket(0, 4096, InetAddress.getLoopbackAddress());
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "fan-out");
-      Settings settings = TestSettings.forUrls(global.url());
+      Settings settings = TestSettings.inNamespace(TestSettings.forUrls(global.url()), ns);
       Metrics metrics = new Metrics(settings.webhooks());
       Daemon daemon = startDaemon(settings, client, ENV, metrics.watchStatus(), metrics);
       try {
@@ -147,7 +147,8 @@ class HostilePodIT {
             metricsBefore, metricsAfter);
         assertThat(threadsAfter).as("no thread per request or per URL").isLessThan(threadsBefore + 10);
         assertThat(metricsAfter).as("annotation webhooks share one label value").isLessThan(metricsBefore + 2048);
-        assertThat(counter(metrics, "k8vent_webhooks_refused", "limit")).isLessThanOrEqualTo(200);
+        assertThat(counter(metrics, "k8vent_webhooks_refused", "limit"))
+            .as("1,200 distinct URLs wanted, 1,000 at most at once").isGreaterThanOrEqualTo(200);
       } finally {
         daemon.close();
       }

@@ -74,4 +74,16 @@ class K8ventAnnotationTest {
         new AnnotationPolicy(AnnotationPolicy.Mode.DENY, List.of(), 10));
     assertThat(String.join(" ", a.problems())).doesNotContain("abc");
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "https://h.example.com/hooks/../admin", "https://h.example.com/hooks/./x", "https://h.example.com/hooks/..",
+      "https://h.example.com/hooks%2F..%2Fadmin", "https://h.example.com/hooks/%2e%2e/admin",
+      "https://h.example.com/hooks%5cadmin"})
+  void dotSegmentsAndEncodedSeparatorsAreRefusedEvenWithoutPatterns(String url) {
+    K8ventAnnotation a = K8ventAnnotation.parse("{\"webhooks\":[\"" + url + "\"]}", AnnotationPolicy.allowAll());
+
+    assertThat(a.webhooks()).isEmpty();
+    assertThat(a.problems()).singleElement().asString().contains("dot-segment or an encoded");
+  }
 }

@@ -61,4 +61,11 @@ public final class TestSettings {
         s.maxInFlight(), s.connectTimeout(), s.requestTimeout(), s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(),
         s.leaderElection(), s.annotationOptIns(), safety);
   }
+
+  /** The same settings watching only {@code namespace}, as tests sharing one API server need. */
+  public static Settings inNamespace(Settings s, String namespace) {
+    return new Settings(s.webhooks(), s.secret(), List.of(namespace), s.kubeconfig(), s.context(), s.envFilter(),
+        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
+        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(), s.safety());
+  }
 }

@@ -67,6 +67,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final CountDownLatch hang = new CountDownLatch(1);
   private volatile Function<Integer, Response> responder = n -> Response.status(200);
   private volatile boolean hanging;
+  private volatile CountDownLatch gate = new CountDownLatch(0);
 
   public WebhookReceiver() {
     this(InetAddress.getLoopbackAddress());
@@ -90,6 +91,19 @@ public final class WebhookReceiver implements AutoCloseable {
     return this;
   }
 
+  /** From now on, holds each request (already recorded) unanswered until {@link #release()}. */
+  public synchronized WebhookReceiver hold() {
+    if (gate.getCount() == 0) {
+      gate = new CountDownLatch(1);
+    }
+    return this;
+  }
+
+  /** Answers the held requests and stops holding. */
+  public synchronized void release() {
+    gate.countDown();
+  }
+
   /** Accepts connections but never answers until closed. */
   public WebhookReceiver hang() {
     this.hanging = true;
@@ -105,6 +119,11 @@ public final class WebhookReceiver implements AutoCloseable {
     exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
     int n = counter.incrementAndGet();
     requests.add(new Request(exchange.getRequestURI().getPath(), headers, body, System.nanoTime()));
+    try {
+      gate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (hanging) {
       try {
         hang.await();
@@ -147,6 +166,7 @@ public final class WebhookReceiver implements AutoCloseable {
   @Override
   public void close() {
     hang.countDown();
+    gate.countDown();
     server.stop(0);
     executor.shutdownNow();
   }
