@@ -18,8 +18,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The built jar, run as a process against the mock API server and real loopback webhooks. */
+/**
+ * The built jar, run as a process against the mock API server and real loopback webhooks: deliveries,
+ * the ops endpoint and the logs as the kubelet and an operator meet them.
+ */
 class DaemonProcessIT {
   @TempDir
   Path dir;
@@ -98,6 +112,84 @@ class DaemonProcessIT {
         }
       }
       assertThat(k8vent.stderr()).contains("\"pod\":\"ns/p\"").contains("were not delivered");
+    }
+  }
+
+  private K8ventProcess start(int opsPort, String... args) {
+    List<String> all = new ArrayList<>(List.of("--url", hook.url().toString(), "--ops-port", String.valueOf(opsPort),
+        "--kubeconfig", cluster.writeKubeconfig(dir).toString()));
+    all.addAll(List.of(args));
+    return K8ventProcess.start(Map.of("HOME", dir.toString()), all.toArray(String[]::new));
+  }
+
+  private static int get(int port, String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
+  /** True once the server closed the socket (end of stream or reset); false while it keeps it open. */
+  private static boolean closedByServer(Socket socket) {
+    try {
+      socket.setSoTimeout(50);
+      return socket.getInputStream().read() == -1;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  @Test
+  void stalledClientsNeitherBlockTheProbesNorStayConnected() throws Exception {
+    int opsPort = DaemonProcessIT.freePort();
+    try (K8ventProcess k8vent = start(opsPort)) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(opsPort, "/healthz") == 200);
+      List<Socket> stalled = new ArrayList<>();
+      try {
+        for (int i = 0; i < 20; i++) {
+          Socket s = new Socket(InetAddress.getLoopbackAddress(), opsPort);
+          OutputStream out = s.getOutputStream();
+          out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          stalled.add(s);
+        }
+
+        assertThat(get(opsPort, "/healthz")).isEqualTo(200);
+        assertThat(get(opsPort, "/metrics")).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> stalled.stream().allMatch(DaemonProcessIT::closedByServer));
+        assertThat(get(opsPort, "/healthz")).isEqualTo(200);
+      } finally {
+        for (Socket s : stalled) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void opsBindChoosesTheAddressAndAnAddressOfAnotherHostStopsTheStart() throws Exception {
+    int opsPort = DaemonProcessIT.freePort();
+    try (K8ventProcess k8vent = start(opsPort, "--ops-bind", "127.0.0.1")) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(opsPort, "/healthz") == 200);
+    }
+    // 192.0.2.1 is TEST-NET-1: never an address of this host.
+    try (K8ventProcess k8vent = start(DaemonProcessIT.freePort(), "--ops-bind", "192.0.2.1")) {
+      assertThat(k8vent.waitFor(60)).isEqualTo(2);
+      assertThat(k8vent.stderr().strip()).startsWith("k8vent: cannot listen on --ops-bind 192.0.2.1")
+          .doesNotContain("\n").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  void traceLogsShowK8ventsWorkButNeverTheApiServerToken() throws Exception {
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();
+    try (K8ventProcess k8vent = start(0, "--log-level", "trace")) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> hook.requests().size() == 1);
+      k8vent.terminate();
+      assertThat(k8vent.waitFor(30)).isZero();
+      String logs = k8vent.stdout() + k8vent.stderr();
+      assertThat(logs).contains("DEBUG").doesNotContain("Authorization").doesNotContain("in-memory-token")
+          .doesNotContain("Bearer");
     }
   }
 }

@@ -2,6 +2,7 @@ package io.k8vent.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8vent.testing.AcceptLoop;
 import io.k8vent.testing.SelfSignedTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -75,20 +76,7 @@ class HostileWebhookTest {
         ssl.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
       }
       closeables.add(this);
-      Thread acceptor = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try {
-            Socket c = socket.accept();
-            Thread t = new Thread(() -> serve(c, readsRequest, behaviour));
-            t.setDaemon(true);
-            t.start();
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
+      AcceptLoop.serveEach(socket, c -> serve(c, readsRequest, behaviour));
     }
 
     private void serve(Socket c, boolean readsRequest, Behaviour behaviour) {

@@ -2,6 +2,7 @@ package io.k8vent.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8vent.testing.AcceptLoop;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,22 +54,11 @@ class WebhookWireTest {
 
     RawServer(Handler handler) throws IOException {
       servers.add(this);
-      Thread acceptor = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try {
-            Socket c = socket.accept();
-            accepted.add(c);
-            connections.incrementAndGet();
-            Thread t = new Thread(() -> serve(c, handler));
-            t.setDaemon(true);
-            t.start();
-          } catch (IOException closed) {
-            return;
-          }
-        }
+      AcceptLoop.serveEach(socket, c -> {
+        accepted.add(c);
+        connections.incrementAndGet();
+        serve(c, handler);
       });
-      acceptor.setDaemon(true);
-      acceptor.start();
     }
 
     private void serve(Socket c, Handler handler) {
