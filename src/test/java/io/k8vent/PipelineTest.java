@@ -1,6 +1,5 @@
 package io.k8vent;
 
-import io.k8vent.testing.TestLoop;
 import static io.k8vent.testing.Pods.k8vent;
 import static io.k8vent.testing.Pods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,9 +15,10 @@ import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.MockCluster;
+import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
-import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.watch.WatchStatus;
 import java.io.InputStream;
 import java.net.URI;

@@ -18,4 +18,10 @@ public record Delivery(
     byte[] body,
     Signer.Signatures signatures,
     String deliveryId,
-    long receivedNanos) {}
+    long receivedNanos) {
+
+  /** The same delivery with another body (the same bytes, held another way). */
+  public Delivery withBody(byte[] other) {
+    return new Delivery(podKey, podName, eventType, resourceVersion, other, signatures, deliveryId, receivedNanos);
+  }
+}

@@ -24,8 +24,9 @@ public final class DeliveryLog implements DeliveryObserver {
 
   @Override
   public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
-    withContext(url, d, () -> LOG.info("delivery of {} {} to {} failed ({}), attempt {}; retrying in {} ms",
-        d.eventType(), d.podName(), WebhookUrl.redact(url), r.describe(), attempts, delay.toMillis()));
+    withContext(url, d, () -> LOG.info("delivery of {} {} to {} failed ({}), attempt {}; {}", d.eventType(), d.podName(),
+        WebhookUrl.redact(url), r.describe(), attempts,
+        delay == null ? "held until the webhook answers again" : "retrying in " + delay.toMillis() + " ms"));
   }
 
   @Override
@@ -38,6 +39,18 @@ public final class DeliveryLog implements DeliveryObserver {
   public void gaveUp(URI url, Delivery d, SendResult r, int attempts) {
     withContext(url, d, () -> LOG.warn("gave up delivering {} {} to {} after {} attempts; last error: {}",
         d.eventType(), d.podName(), WebhookUrl.redact(url), attempts, r.describe()));
+  }
+
+  @Override
+  public void circuitOpened(URI url, SendResult cause, int pending, Duration nextProbe) {
+    LOG.warn("webhook {} is down ({}); holding {} pod state(s) and probing it with one of them in {} ms, "
+        + "then less and less often (at most every --retry-max-delay)", WebhookUrl.redact(url), cause.describe(), pending,
+        nextProbe.toMillis());
+  }
+
+  @Override
+  public void circuitClosed(URI url, int pending) {
+    LOG.info("webhook {} answers again; sending the {} pod state(s) held for it", WebhookUrl.redact(url), pending);
   }
 
   @Override

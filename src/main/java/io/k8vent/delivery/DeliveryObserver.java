@@ -7,6 +7,7 @@ import java.time.Duration;
 public interface DeliveryObserver {
   default void delivered(URI url, Delivery delivery, SendResult result, int attempts) {}
 
+  /** A transient failure; {@code delay} until the retry, or null while the webhook is down (circuit open). */
   default void retrying(URI url, Delivery delivery, SendResult result, int attempts, Duration delay) {}
 
   default void rejected(URI url, Delivery delivery, SendResult result) {}
@@ -20,6 +21,18 @@ public interface DeliveryObserver {
 
   /** {@code delivery} was not queued for {@code url} at all, for {@code reason} (a limit). */
   default void refused(URI url, Delivery delivery, String reason) {}
+
+  /**
+   * {@code url} is down: its queue stopped sending after {@code cause}, {@code pending} pods wait,
+   * and a probe goes out after {@code nextProbe}.
+   */
+  default void circuitOpened(URI url, SendResult cause, int pending, Duration nextProbe) {}
+
+  /** {@code url} answered again: the {@code pending} pods' states are sent now. */
+  default void circuitClosed(URI url, int pending) {}
+
+  /** The queue of {@code url} was stopped (shutdown or leadership lost) while the webhook was down. */
+  default void circuitDropped(URI url) {}
 
   /** Pods that have something waiting or in flight for {@code url} changed to {@code depth}. */
   default void queueDepth(URI url, int depth) {}
@@ -72,6 +85,27 @@ public interface DeliveryObserver {
       public void refused(URI url, Delivery d, String reason) {
         for (DeliveryObserver o : observers) {
           o.refused(url, d, reason);
+        }
+      }
+
+      @Override
+      public void circuitOpened(URI url, SendResult cause, int pending, Duration nextProbe) {
+        for (DeliveryObserver o : observers) {
+          o.circuitOpened(url, cause, pending, nextProbe);
+        }
+      }
+
+      @Override
+      public void circuitClosed(URI url, int pending) {
+        for (DeliveryObserver o : observers) {
+          o.circuitClosed(url, pending);
+        }
+      }
+
+      @Override
+      public void circuitDropped(URI url) {
+        for (DeliveryObserver o : observers) {
+          o.circuitDropped(url);
         }
       }
 

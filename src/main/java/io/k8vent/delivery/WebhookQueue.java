@@ -15,10 +15,19 @@ import java.util.concurrent.TimeUnit;
  * waiting for a retry. A newer state replaces the waiting one (latest wins), so memory is bounded
  * by the number of pods however long the webhook is down, and states of one pod are sent one at a
  * time, in order. Up to {@code maxInFlight} pods are sent concurrently, within the dispatcher's
- * overall {@link InFlightBudget}. Failed attempts that may succeed later are retried with backoff;
- * when a newer state arrives meanwhile, the retry sends the newer state instead.
+ * overall {@link InFlightBudget}. Failed attempts that may succeed later are retried with backoff
+ * per pod; when a newer state arrives meanwhile, the retry sends the newer state instead.
+ *
+ * <p>When the webhook itself is down ({@link #OPEN_AFTER_FAILURES} transient failures in a row, or
+ * an answer with Retry-After), the queue stops sending as a whole (the circuit opens): one probe,
+ * a real pending state, goes out after a delay that starts at twice the first retry delay and
+ * doubles up to the longest retry delay (or after Retry-After). The first answer closes the circuit
+ * and every waiting state is sent at once. Bodies beyond {@code bodyBudget} bytes wait deflated
+ * ({@link Held}).
  */
 public final class WebhookQueue {
+  static final int OPEN_AFTER_FAILURES = 5;
+
   private final URI url;
   private final HttpSender sender;
   private final RetryPolicy retryPolicy;
@@ -26,6 +35,7 @@ public final class WebhookQueue {
   private final ScheduledExecutorService timer;
   private final DeliveryObserver observer;
   private final InFlightBudget budget;
+  private final long bodyBudget;
 
   private final Map<String, Slot> slots = new HashMap<>();
   private final ArrayDeque<Slot> ready = new ArrayDeque<>();
@@ -33,11 +43,17 @@ public final class WebhookQueue {
   private boolean closed;
   private boolean aborted;
   private long idleSinceNanos = System.nanoTime();
+  private long heldBytes;
+  private int failuresInARow;
+  private boolean open;
+  private boolean probeDue;
+  private boolean probing;
+  private Duration probeDelay;
 
   private static final class Slot {
     final String key;
-    Delivery waiting;
-    Delivery retry;
+    Held waiting;
+    Held retry;
     int failures;
     long retryFirstAttemptNanos;
     boolean sending;
@@ -54,7 +70,7 @@ public final class WebhookQueue {
   }
 
   WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
-      DeliveryObserver observer, InFlightBudget budget) {
+      DeliveryObserver observer, InFlightBudget budget, long bodyBudget) {
     this.url = url;
     this.sender = sender;
     this.retryPolicy = retryPolicy;
@@ -62,6 +78,7 @@ public final class WebhookQueue {
     this.timer = timer;
     this.observer = observer;
     this.budget = budget;
+    this.bodyBudget = bodyBudget;
   }
 
   public URI url() {
@@ -76,13 +93,24 @@ public final class WebhookQueue {
       }
       Slot slot = slots.computeIfAbsent(delivery.podKey(), Slot::new);
       if (slot.waiting != null) {
-        observer.coalesced(url, slot.waiting);
+        observer.coalesced(url, slot.waiting.summary());
+        release(slot.waiting);
       }
-      slot.waiting = delivery;
+      slot.waiting = hold(delivery);
       makeReadyIfFree(slot);
       pump();
     }
     reportDepth();
+  }
+
+  private Held hold(Delivery delivery) {
+    Held held = Held.of(delivery, heldBytes + delivery.body().length > bodyBudget);
+    heldBytes += held.heldBytes();
+    return held;
+  }
+
+  private void release(Held held) {
+    heldBytes -= held.heldBytes();
   }
 
   private void makeReadyIfFree(Slot slot) {
@@ -92,9 +120,12 @@ public final class WebhookQueue {
     }
   }
 
-  /** Starts sends while there is room here and in the budget; called with the lock held. */
+  /**
+   * Starts sends while there is room here and in the budget; with the circuit open, only the probe
+   * once it is due. Called with the lock held.
+   */
   private void pump() {
-    while (!aborted && inFlight < maxInFlight && !ready.isEmpty()) {
+    while (!aborted && inFlight < maxInFlight && !ready.isEmpty() && (!open || probeDue && !probing)) {
       Slot slot = ready.peek();
       if (slot.waiting == null && slot.retry == null) {
         ready.poll();
@@ -106,10 +137,11 @@ public final class WebhookQueue {
       }
       ready.poll();
       slot.queued = false;
-      Delivery next;
+      Held next;
       if (slot.waiting != null) {
         if (slot.retry != null) {
-          observer.coalesced(url, slot.retry);
+          observer.coalesced(url, slot.retry.summary());
+          release(slot.retry);
           slot.retry = null;
         }
         next = slot.waiting;
@@ -117,13 +149,25 @@ public final class WebhookQueue {
         slot.retryFirstAttemptNanos = System.nanoTime();
       } else {
         next = slot.retry;
+        slot.retry = null;
+      }
+      release(next);
+      boolean probe = open;
+      if (probe) {
+        probing = true;
+        probeDue = false;
       }
       int attempt = slot.failures + 1;
       slot.sending = true;
       inFlight++;
-      Delivery sent = next;
+      Delivery sent = next.delivery();
       sender.send(url, sent).whenComplete((result, error) ->
-          completed(slot, sent, attempt, error == null ? result : SendResult.failed(String.valueOf(error))));
+          completed(slot, sent, attempt, probe, error == null ? result : SendResult.failed(String.valueOf(error))));
+    }
+    if (!aborted && open && probeDue && !probing && inFlight == 0 && ready.isEmpty()) {
+      // Nothing left to probe with: the next state is sent as usual, and one failure reopens.
+      closeCircuit();
+      failuresInARow = OPEN_AFTER_FAILURES - 1;
     }
   }
 
@@ -134,36 +178,50 @@ public final class WebhookQueue {
     }
   }
 
-  private void completed(Slot slot, Delivery sent, int attempts, SendResult result) {
+  private void completed(Slot slot, Delivery sent, int attempts, boolean probe, SendResult result) {
     budget.release();
     synchronized (this) {
       slot.sending = false;
       inFlight--;
+      if (probe) {
+        probing = false;
+      }
       if (aborted) {
         notifyAll();
         return;
       }
       if (result.succeeded()) {
-        slot.retry = null;
+        answered();
         slot.failures = 0;
         observer.delivered(url, sent, result, attempts);
       } else if (!result.transientFailure()) {
-        slot.retry = null;
+        if (!result.refused()) {
+          answered();
+        }
         slot.failures = 0;
         observer.rejected(url, sent, result);
       } else if (retryPolicy.exhausted(Duration.ofNanos(System.nanoTime() - slot.retryFirstAttemptNanos))) {
-        slot.retry = null;
+        failed(probe, result);
         slot.failures = 0;
         observer.gaveUp(url, sent, result, attempts);
       } else {
+        failed(probe, result);
         slot.failures++;
-        slot.retry = sent;
-        slot.backingOff = true;
-        Duration delay = retryPolicy.delay(slot.failures, result.retryAfter());
-        observer.retrying(url, sent, result, attempts, delay);
-        timer.schedule(() -> retryDue(slot), delay.toMillis(), TimeUnit.MILLISECONDS);
+        if (slot.waiting == null) {
+          slot.retry = hold(sent);
+        } else {
+          observer.coalesced(url, sent);
+        }
+        if (open) {
+          observer.retrying(url, sent, result, attempts, null);
+        } else {
+          slot.backingOff = true;
+          Duration delay = retryPolicy.delay(slot.failures, result.retryAfter());
+          observer.retrying(url, sent, result, attempts, delay);
+          timer.schedule(() -> retryDue(slot), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
       }
-      if (!slot.backingOff && slot.waiting != null) {
+      if (!slot.backingOff && (slot.waiting != null || slot.retry != null)) {
         makeReadyIfFree(slot);
       }
       if (slot.idle()) {
@@ -178,10 +236,59 @@ public final class WebhookQueue {
     reportDepth();
   }
 
+  /** The webhook answered: it is up. */
+  private void answered() {
+    failuresInARow = 0;
+    if (open) {
+      closeCircuit();
+    }
+  }
+
+  /** A transient failure: may open the circuit, or schedules the next probe when it was one. */
+  private void failed(boolean probe, SendResult result) {
+    failuresInARow++;
+    Duration retryAfter = result.retryAfter() == null ? null : min(result.retryAfter(), retryPolicy.max());
+    if (!open && (failuresInARow >= OPEN_AFTER_FAILURES || retryAfter != null)) {
+      open = true;
+      probeDelay = min(retryPolicy.initial().multipliedBy(2), retryPolicy.max());
+      Duration first = retryAfter != null ? retryAfter : probeDelay;
+      observer.circuitOpened(url, result, slots.size(), first);
+      scheduleProbe(first);
+    } else if (open && probe) {
+      probeDelay = min(probeDelay.multipliedBy(2), retryPolicy.max());
+      scheduleProbe(retryAfter != null && retryAfter.compareTo(probeDelay) > 0 ? retryAfter : probeDelay);
+    }
+  }
+
+  private void scheduleProbe(Duration delay) {
+    timer.schedule(this::probeTimer, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void probeTimer() {
+    synchronized (this) {
+      if (open) {
+        probeDue = true;
+        pump();
+      }
+    }
+  }
+
+  private void closeCircuit() {
+    open = false;
+    probeDue = false;
+    observer.circuitClosed(url, slots.size());
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
   private void retryDue(Slot slot) {
     synchronized (this) {
       slot.backingOff = false;
-      makeReadyIfFree(slot);
+      if (slot.waiting != null || slot.retry != null) {
+        makeReadyIfFree(slot);
+      }
       pump();
     }
   }
@@ -189,6 +296,16 @@ public final class WebhookQueue {
   /** Pods with a state waiting, in flight or backing off. */
   public synchronized int depth() {
     return slots.size();
+  }
+
+  /** Bytes of bodies waiting here (deflated ones at their deflated size). */
+  synchronized long heldBytes() {
+    return heldBytes;
+  }
+
+  /** Whether the queue waits for a probe to get through (the webhook is down). */
+  synchronized boolean circuitOpen() {
+    return open;
   }
 
   /** Whether nothing was queued here for at least {@code idle} (as of {@code nowNanos}). */
@@ -211,16 +328,23 @@ public final class WebhookQueue {
    */
   public int abort() {
     int dropped;
+    boolean wasOpen;
     synchronized (this) {
+      wasOpen = open;
+      open = false;
       closed = true;
       aborted = true;
       dropped = slots.size();
       slots.clear();
       ready.clear();
+      heldBytes = 0;
       notifyAll();
     }
     if (dropped > 0) {
       observer.dropped(url, dropped);
+    }
+    if (wasOpen) {
+      observer.circuitDropped(url);
     }
     reportDepth();
     return dropped;

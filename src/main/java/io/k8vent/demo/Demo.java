@@ -282,7 +282,7 @@ public final class Demo {
     @Override
     public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
       stats.retried();
-      line(url, d, r, "retry in " + delay.toMillis() + " ms");
+      line(url, d, r, delay == null ? "held until the webhook answers" : "retry in " + delay.toMillis() + " ms");
     }
 
     @Override

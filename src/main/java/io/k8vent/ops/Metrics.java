@@ -45,6 +45,9 @@ public final class Metrics implements DeliveryObserver {
       .help("Time from receiving a pod event to the webhook's 2xx answer").labelNames("webhook")
       .classicOnly().classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
       .register(registry);
+  private final Gauge circuitOpen = Gauge.builder().name("k8vent_webhook_circuit_open")
+      .help("1 while a webhook is down and its queue waits for a probe to get through, else 0 (annotation "
+          + "webhooks: how many are down)").labelNames("webhook").register(registry);
   private final Counter relists = Counter.builder().name("k8vent_watch_relists_total")
       .help("Times the pod watch listed again to resume (expired resourceVersion, reconnect or error)")
       .register(registry);
@@ -76,6 +79,7 @@ public final class Metrics implements DeliveryObserver {
       coalesced.labelValues(webhook);
       dropped.labelValues(webhook);
       queueDepth.labelValues(webhook);
+      circuitOpen.labelValues(webhook);
     }
     for (PodEvent.Type type : PodEvent.Type.values()) {
       events.labelValues(type.name());
@@ -170,6 +174,21 @@ public final class Metrics implements DeliveryObserver {
     if (change != 0) {
       queueDepth.labelValues(ANNOTATION_WEBHOOKS).inc(change);
     }
+  }
+
+  @Override
+  public void circuitOpened(URI url, SendResult cause, int pending, Duration nextProbe) {
+    circuitOpen.labelValues(label(url)).inc();
+  }
+
+  @Override
+  public void circuitClosed(URI url, int pending) {
+    circuitOpen.labelValues(label(url)).dec();
+  }
+
+  @Override
+  public void circuitDropped(URI url) {
+    circuitOpen.labelValues(label(url)).dec();
   }
 
   @Override

@@ -3,9 +3,9 @@ package io.k8vent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k8vent.testing.Hmac;
-import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver.Response;
+import io.k8vent.testing.WebhookReceiver;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package io.k8vent.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Response;
+import io.k8vent.testing.WebhookReceiver;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;

@@ -3,9 +3,9 @@ package io.k8vent.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver.Response;
+import io.k8vent.testing.WebhookReceiver;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;

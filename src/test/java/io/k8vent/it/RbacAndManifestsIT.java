@@ -1,6 +1,5 @@
 package io.k8vent.it;
 
-import io.k8vent.testing.TestLoop;
 import static io.k8vent.it.RealClusterSupport.k8ventClient;
 import static io.k8vent.it.RealClusterSupport.namespace;
 import static io.k8vent.it.RealClusterSupport.waitFor;
@@ -16,9 +15,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.DaemonRunner;
 import io.k8vent.config.Settings;
-import io.k8vent.ops.Metrics;
 import io.k8vent.demo.LocalKubeCluster;
+import io.k8vent.ops.Metrics;
 import io.k8vent.testing.KubeApiServer;
+import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.watch.PodSource;

@@ -1,6 +1,5 @@
 package io.k8vent.it;
 
-import io.k8vent.testing.TestLoop;
 import static io.k8vent.it.RealClusterSupport.k8ventClient;
 import static io.k8vent.it.RealClusterSupport.namespace;
 import static io.k8vent.it.RealClusterSupport.startDaemon;
@@ -21,9 +20,10 @@ import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.KubeApiServer;
+import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
-import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.watch.WatchStatus;
 import java.time.Duration;
 import java.time.ZonedDateTime;

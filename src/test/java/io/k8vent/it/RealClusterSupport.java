@@ -1,6 +1,5 @@
 package io.k8vent.it;
 
-import io.k8vent.testing.TestLoop;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -10,8 +9,9 @@ import io.k8vent.Daemon;
 import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.demo.LocalKubeCluster;
-import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.watch.KubeClients;
 import io.k8vent.watch.WatchStatus;
 import java.time.Duration;

@@ -11,13 +11,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
-import io.k8vent.ops.Metrics;
-import io.k8vent.demo.LocalKubeCluster;
-import io.k8vent.testing.KubeApiServer;
 import io.k8vent.demo.LocalKubeCluster.ApiServer;
+import io.k8vent.demo.LocalKubeCluster;
+import io.k8vent.ops.Metrics;
+import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestSettings;
-import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.testing.WebhookReceiver;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.time.Duration;
 import java.util.List;
