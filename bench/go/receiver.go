@@ -32,6 +32,12 @@ type receiver struct {
 	outOfOrder int64
 	latencies  []int64
 	writtenAts []int64 // the API write time of each latency, to split the run into windows
+	// An outage: while failStatus is set every request is answered with it and counted per
+	// second since the outage began, and nothing is recorded as delivered.
+	failStatus  int
+	failSinceNs int64
+	failedBySec []int64
+	healedNs    int64
 }
 
 // latencyWindow is how long after the first write a window starts, and its latencies.
@@ -65,6 +71,21 @@ func (r *receiver) reset(expect int) {
 	r.lastSeq = map[int]int{}
 	r.latencies = r.latencies[:0]
 	r.writtenAts = r.writtenAts[:0]
+	r.failStatus, r.failSinceNs, r.failedBySec, r.healedNs = 0, 0, nil, 0
+}
+
+// fail starts an outage: every request is answered with status until heal.
+func (r *receiver) fail(status int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failStatus, r.failSinceNs, r.failedBySec = status, time.Now().UnixNano(), nil
+}
+
+// heal ends the outage.
+func (r *receiver) heal() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failStatus, r.healedNs = 0, time.Now().UnixNano()
 }
 
 // number parses the decimal digits that follow mark in body.
@@ -95,6 +116,20 @@ func (r *receiver) hook(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	r.mu.Lock()
+	if status := r.failStatus; status != 0 {
+		sec := int((now - r.failSinceNs) / int64(time.Second))
+		for len(r.failedBySec) <= sec {
+			r.failedBySec = append(r.failedBySec, 0)
+		}
+		r.failedBySec[sec]++
+		r.mu.Unlock()
+		bodyPool.Put(buf)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(status)
+		return
+	}
+	r.mu.Unlock()
 	body := buf.Bytes()
 	event := req.Header.Get("X-K8vent-Event")
 	id, hasID := number(body, markID)
@@ -149,6 +184,8 @@ type ReceiverStats struct {
 	Windows       []WindowPercentiles `json:"latency_ms_by_10s_of_writes"`
 	AfterWarmUp   Percentiles         `json:"latency_ms_after_first_10s"`
 	LastSeq       map[string]int      `json:"last_seq,omitempty"`
+	FailedBySec   []int64             `json:"failed_by_second,omitempty"`
+	HealedNs      int64               `json:"healed_ns,omitempty"`
 }
 
 func (r *receiver) stats(withSeq bool) ReceiverStats {
@@ -156,7 +193,7 @@ func (r *receiver) stats(withSeq bool) ReceiverStats {
 	defer r.mu.Unlock()
 	s := ReceiverStats{Requests: r.requests, Bytes: r.bytes, Events: map[string]int64{}, FirstNs: r.firstNs,
 		LastNs: r.lastNs, Expect: r.expect, DistinctAdded: len(r.added), DoneNs: r.doneNs, OutOfOrder: r.outOfOrder,
-		Latency: percentiles(r.latencies)}
+		Latency: percentiles(r.latencies), FailedBySec: slices.Clone(r.failedBySec), HealedNs: r.healedNs}
 	s.Windows, s.AfterWarmUp = r.latencyByWindow()
 	for k, v := range r.events {
 		s.Events[k] = v
@@ -210,6 +247,19 @@ func receiverMain(args []string) error {
 	mux.HandleFunc("/_bench/reset", func(w http.ResponseWriter, req *http.Request) {
 		expect, _ := strconv.Atoi(req.URL.Query().Get("expect"))
 		r.reset(expect)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/_bench/fail", func(w http.ResponseWriter, req *http.Request) {
+		status, err := strconv.Atoi(req.URL.Query().Get("status"))
+		if err != nil || status < 400 {
+			http.Error(w, "status must be an HTTP error status", http.StatusBadRequest)
+			return
+		}
+		r.fail(status)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/_bench/heal", func(w http.ResponseWriter, req *http.Request) {
+		r.heal()
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("/_bench/stats", func(w http.ResponseWriter, req *http.Request) {

@@ -24,7 +24,7 @@ type options struct {
 	api                                    string
 	classpath, defaultJavaOpts             string
 	runs, pods, rate, maxInFlight          int
-	duration                               time.Duration
+	duration, outage                       time.Duration
 	wrkThreads                             int
 }
 
@@ -86,7 +86,7 @@ type Result struct {
 	Summary  []SummaryRow   `json:"summary"`
 }
 
-var scenarios = []string{"sync-10k", "sync-50k", "churn", "ceiling", "startup", "jmh"}
+var scenarios = []string{"sync-10k", "sync-50k", "churn", "ceiling", "startup", "outage", "jmh"}
 
 func runMain(args []string) error {
 	if len(args) < 1 {
@@ -107,6 +107,7 @@ func runMain(args []string) error {
 	fs.IntVar(&o.pods, "pods", 0, "pods (default: the scenario's)")
 	fs.IntVar(&o.rate, "rate", 1000, "churn: updates per second")
 	fs.DurationVar(&o.duration, "duration", 60*time.Second, "churn: how long")
+	fs.DurationVar(&o.outage, "outage", 5*time.Minute, "outage: how long the webhook is down from k8vent's start")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", 8, "k8vent --max-in-flight, and wrk's connections")
 	fs.IntVar(&o.wrkThreads, "wrk-threads", 1, "ceiling: wrk threads")
 	_ = fs.Parse(args[1:])
@@ -212,6 +213,25 @@ func runScenario(scenario string, o options) error {
 			{"all_delivered_s", "start → all initial deliveries", "s", nil},
 			{"version_s", "`bin/k8vent version` (JVM start floor)", "s", nil},
 			{"peak_rss_mib", "peak RSS (VmHWM)", "MiB", nil},
+		}
+	case "outage":
+		pods := 10000
+		if o.pods > 0 {
+			pods = o.pods
+		}
+		settings["pods"], settings["outage"], settings["max_in_flight"] = pods, o.outage.String(), o.maxInFlight
+		runs, err = b.outage(pods)
+		targets = []Target{
+			{"peak_rss_mib", "peak RSS (VmHWM)", "MiB", atMost(256)},
+			{"failed_per_s_late", "requests/s the down webhook got, last 30 s of the outage", "1/s", atMost(10)},
+			{"failed_per_s", "requests/s the down webhook got, whole outage", "1/s", nil},
+			{"failed_requests", "requests the down webhook got", "", nil},
+			{"recovery_s", "webhook back → every pod delivered", "s", nil},
+			{"recovery_per_s", "deliveries/s after the webhook is back", "1/s", nil},
+			{"healthz_failures", "/healthz probes that failed during the outage (after the first success)", "", atMost(0)},
+			{"ready_at_end_of_outage", "/readyz 200 at the end of the outage (1 = yes)", "", nil},
+			{"out_of_order", "states received out of order", "", atMost(0)},
+			{"k8vent_cpu_s", "k8vent CPU time", "s", nil},
 		}
 	case "jmh":
 		runs, targets, err = b.jmh()
@@ -503,6 +523,108 @@ func (b *bench) sync(pods int) ([]Run, error) {
 			"cluster_cpu_s":            round(b.cluster.CPUSeconds()-api0, 1),
 			"overall_deliveries_per_s": round(float64(pods)/(doneMs/1000), 0),
 			"rss_curve":                thin(samples, 500),
+		}})
+	}
+	return runs, nil
+}
+
+// control calls one of the receiver's /_bench/ endpoints.
+func (b *bench) control(path string) error {
+	resp, err := http.Post(b.recvBase+"/_bench/"+path, "text/plain", nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("receiver /_bench/%s: HTTP %d", path, resp.StatusCode)
+	}
+	return nil
+}
+
+// outage starts k8vent while its only webhook answers 503 to everything, keeps it so for the
+// outage, probing /healthz every second, then heals the webhook and waits for every pod.
+func (b *bench) outage(pods int) ([]Run, error) {
+	if err := b.startClusterAndReceiver(pods); err != nil {
+		return nil, err
+	}
+	var runs []Run
+	for run := 1; run <= b.o.runs; run++ {
+		fmt.Fprintf(os.Stderr, "bench: webhook down for %s from k8vent's start, %d pods, run %d/%d\n", b.o.outage, pods,
+			run, b.o.runs)
+		if err := b.resetReceiver(pods); err != nil {
+			return nil, err
+		}
+		if err := b.control("fail?status=503"); err != nil {
+			return nil, err
+		}
+		b.load.Reset()
+		k, ops, t0, err := b.startK8vent(run)
+		if err != nil {
+			return nil, err
+		}
+		sampler := sampleRSS(k.Pid(), 100*time.Millisecond)
+		healthFailures, seenUp := 0, false
+		for time.Since(t0) < b.o.outage {
+			if k.Exited() {
+				return nil, fmt.Errorf("k8vent exited during the outage:\n%s", k.Tail(20))
+			}
+			_, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/healthz", ops), 5*time.Second)
+			if err == nil {
+				seenUp = true
+			} else if seenUp {
+				healthFailures++
+			}
+			time.Sleep(time.Second)
+		}
+		readyAtEnd := 0.0
+		if ready(ops) {
+			readyAtEnd = 1
+		}
+		healed := time.Now()
+		if err := b.control("heal"); err != nil {
+			return nil, err
+		}
+		st, _, maxDepth, err := b.awaitInitial(k, ops, t0, b.o.outage+15*time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		hwm, rss, err := memStatus(k.Pid())
+		if err != nil {
+			return nil, err
+		}
+		cpu := k.CPUSeconds()
+		stopK8vent(k)
+		samples := sampler.Stop()
+		var failed int64
+		for _, n := range st.FailedBySec {
+			failed += n
+		}
+		late := st.FailedBySec
+		if len(late) > 31 {
+			late = late[len(late)-31 : len(late)-1]
+		}
+		var lateSum int64
+		for _, n := range late {
+			lateSum += n
+		}
+		recovery := float64(st.DoneNs-healed.UnixNano()) / 1e9
+		runs = append(runs, Run{Run: run, Load: b.load.Report(), Metrics: map[string]float64{
+			"peak_rss_mib":           round(float64(hwm)/1024, 1),
+			"failed_per_s_late":      round(float64(lateSum)/float64(max(len(late), 1)), 1),
+			"failed_per_s":           round(float64(failed)/b.o.outage.Seconds(), 1),
+			"failed_requests":        float64(failed),
+			"recovery_s":             round(recovery, 2),
+			"recovery_per_s":         round(float64(pods)/recovery, 0),
+			"healthz_failures":       float64(healthFailures),
+			"ready_at_end_of_outage": readyAtEnd,
+			"out_of_order":           float64(st.OutOfOrder),
+			"k8vent_cpu_s":           round(cpu, 1),
+		}, Details: map[string]any{
+			"failed_by_second": st.FailedBySec,
+			"max_queue_depth":  maxDepth,
+			"rss_at_end_mib":   round(float64(rss)/1024, 1),
+			"requests_after":   st.Requests,
+			"rss_curve":        thin(samples, 1000),
 		}})
 	}
 	return runs, nil

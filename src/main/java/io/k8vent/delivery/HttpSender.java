@@ -19,6 +19,7 @@ import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +31,12 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
@@ -56,6 +61,12 @@ public final class HttpSender implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int EXCERPT_LIMIT = 200;
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+  /** How long a URL's checked address is used before its name is resolved again. */
+  private static final Duration RESOLVED_FOR = Duration.ofSeconds(30);
+  /** URLs whose request set-up is kept; past that the cache starts again. */
+  private static final int MAX_ENDPOINTS = 4096;
+  /** How often deadlines are checked: an attempt ends at most this much after its deadline. */
+  private static final Duration DEADLINE_SWEEP = Duration.ofMillis(100);
 
   private final Vertx vertx;
   private final boolean ownsVertx;
@@ -63,6 +74,11 @@ public final class HttpSender implements AutoCloseable {
   private final Destinations destinations;
   private final DeliveryHeaders headers;
   private final long requestTimeoutMillis;
+  private final long requestTimeoutNanos;
+  /** Attempts in flight: at most the dispatcher's in-flight budget, swept for their deadline. */
+  private final Set<Attempt> inFlight = ConcurrentHashMap.newKeySet();
+  private final long sweeper;
+  private final Map<URI, Endpoint> endpoints = new ConcurrentHashMap<>();
 
   /**
    * A sender on {@code vertx}, which the caller keeps running and closes.
@@ -87,6 +103,9 @@ public final class HttpSender implements AutoCloseable {
     this.destinations = destinations;
     this.headers = headers;
     this.requestTimeoutMillis = Math.max(1, requestTimeout.toMillis());
+    this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
+    // One timer for all attempts instead of one each: deadlines are kept to within DEADLINE_SWEEP.
+    this.sweeper = vertx.setPeriodic(DEADLINE_SWEEP.toMillis(), id -> sweepDeadlines());
     HttpClientOptions options = new HttpClientOptions()
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .setKeepAlive(true)
@@ -109,33 +128,84 @@ public final class HttpSender implements AutoCloseable {
   }
 
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
-    Attempt attempt = new Attempt();
-    long timer = vertx.setTimer(requestTimeoutMillis, id -> attempt.timedOut());
-    attempt.result.whenComplete((r, e) -> vertx.cancelTimer(timer));
+    Attempt attempt = new Attempt(System.nanoTime() + requestTimeoutNanos);
+    inFlight.add(attempt);
+    attempt.result.whenComplete((r, e) -> inFlight.remove(attempt));
+    Endpoint endpoint = endpoint(url);
+    RequestOptions resolved = endpoint.resolved();
+    if (resolved != null) {
+      request(resolved, delivery, attempt);
+      return attempt.result;
+    }
     destinations.resolve(url).whenComplete((address, error) -> {
       if (error != null) {
         // Never complete on the caller's thread: the queue starts its next send from the callback.
         vertx.runOnContext(v -> attempt.failed(error));
       } else {
-        request(url, address, delivery, attempt);
+        request(endpoint.resolvedTo(address), delivery, attempt);
       }
     });
     return attempt.result;
   }
 
-  private void request(URI url, InetAddress address, Delivery delivery, Attempt attempt) {
-    boolean https = "https".equalsIgnoreCase(url.getScheme());
-    int port = Destinations.port(url);
-    String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1) : url.getHost();
-    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.POST)
-        .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
-        .setHost(host)
-        .setPort(port)
-        .setSsl(https)
-        .setURI(url.getRawQuery() == null ? path : path + "?" + url.getRawQuery())
-        .setFollowRedirects(false);
+  private void sweepDeadlines() {
+    long now = System.nanoTime();
+    for (Attempt attempt : inFlight) {
+      if (now - attempt.deadlineNanos >= 0) {
+        attempt.timedOut();
+      }
+    }
+  }
+
+  private Endpoint endpoint(URI url) {
+    Endpoint endpoint = endpoints.get(url);
+    if (endpoint == null) {
+      if (endpoints.size() >= MAX_ENDPOINTS) {
+        endpoints.clear();
+      }
+      endpoint = endpoints.computeIfAbsent(url, Endpoint::new);
+    }
+    return endpoint;
+  }
+
+  /**
+   * What a URL's requests share: the request line and Host header, and the checked address to
+   * connect to, resolved again after {@link #RESOLVED_FOR}, as the JDK's own name cache would.
+   */
+  private static final class Endpoint {
+    private final RequestOptions template;
+    private volatile RequestOptions resolved;
+    private volatile long resolvedAtNanos;
+
+    Endpoint(URI url) {
+      int port = Destinations.port(url);
+      String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1) : url.getHost();
+      String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+      template = new RequestOptions()
+          .setMethod(HttpMethod.POST)
+          .setHost(host)
+          .setPort(port)
+          .setSsl("https".equalsIgnoreCase(url.getScheme()))
+          .setURI(url.getRawQuery() == null ? path : path + "?" + url.getRawQuery())
+          .setFollowRedirects(false);
+    }
+
+    /** The options with the checked address, or null when it must be resolved (again). */
+    RequestOptions resolved() {
+      RequestOptions options = resolved;
+      return options != null && System.nanoTime() - resolvedAtNanos < RESOLVED_FOR.toNanos() ? options : null;
+    }
+
+    RequestOptions resolvedTo(InetAddress address) {
+      RequestOptions options = new RequestOptions(template)
+          .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(address, template.getPort())));
+      resolvedAtNanos = System.nanoTime();
+      resolved = options;
+      return options;
+    }
+  }
+
+  private void request(RequestOptions options, Delivery delivery, Attempt attempt) {
     client.request(options).onComplete(opened -> {
       if (opened.failed()) {
         attempt.failed(opened.cause());
@@ -149,7 +219,7 @@ public final class HttpSender implements AutoCloseable {
       request.send(Buffer.buffer(delivery.body())).onComplete(answered -> {
         if (answered.failed() && answered.cause() instanceof HttpClosedException && attempt.mayResend()) {
           // A kept-alive connection the webhook had closed while idle: once more on a new one.
-          request(url, address, delivery, attempt);
+          request(options, delivery, attempt);
         } else if (answered.failed()) {
           attempt.failed(answered.cause());
         } else {
@@ -183,8 +253,13 @@ public final class HttpSender implements AutoCloseable {
   /** One attempt's state; the first of answer, failure and deadline decides its result. */
   private final class Attempt {
     final CompletableFuture<SendResult> result = new CompletableFuture<>();
+    final long deadlineNanos;
     private HttpClientRequest request;
     private boolean resent;
+
+    Attempt(long deadlineNanos) {
+      this.deadlineNanos = deadlineNanos;
+    }
 
     /** True the first time: an attempt is re-sent at most once, within its deadline. */
     synchronized boolean mayResend() {
@@ -319,6 +394,7 @@ public final class HttpSender implements AutoCloseable {
   /** Closes every connection (requests in flight fail); the event loop stays unless this sender made it. */
   @Override
   public void close() {
+    vertx.cancelTimer(sweeper);
     client.close();
     destinations.close();
     if (ownsVertx) {

@@ -63,6 +63,7 @@ public final class Metrics implements DeliveryObserver {
 
   private final Set<URI> operatorUrls;
   private final Map<URI, Integer> annotationDepths = new ConcurrentHashMap<>();
+  private final Map<URI, String> operatorLabels = new ConcurrentHashMap<>();
   private boolean jvmMetricsRegistered;
 
   /** @param operatorUrls the webhooks the operator configured; their series exist from the start, at 0 */
@@ -89,7 +90,7 @@ public final class Metrics implements DeliveryObserver {
   }
 
   private String label(URI url) {
-    return operatorUrls.contains(url) ? WebhookUrl.redact(url) : ANNOTATION_WEBHOOKS;
+    return operatorUrls.contains(url) ? operatorLabels.computeIfAbsent(url, WebhookUrl::redact) : ANNOTATION_WEBHOOKS;
   }
 
   /**
@@ -165,7 +166,7 @@ public final class Metrics implements DeliveryObserver {
   @Override
   public void queueDepth(URI url, int depth) {
     if (operatorUrls.contains(url)) {
-      queueDepth.labelValues(WebhookUrl.redact(url)).set(depth);
+      queueDepth.labelValues(label(url)).set(depth);
       return;
     }
     // Annotation webhooks share one series: add this queue's change to it.
