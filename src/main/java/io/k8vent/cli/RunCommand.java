@@ -89,6 +89,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--context", paramLabel = "NAME", description = "Kubeconfig context. Default: the current context. Env: K8VENT_CONTEXT.")
   String context;
 
+  @Option(names = "--managed-fields", paramLabel = "drop|keep",
+      description = "Whether pods are sent with metadata.managedFields, which kubectl get -o json hides. "
+          + "Default: drop. Env: K8VENT_MANAGED_FIELDS.")
+  String managedFields;
+
   @Option(names = "--env-include", paramLabel = "PATTERN",
       description = "Send only environment variables matching this glob (* = anything, case-insensitive); "
           + "repeatable. K8VENT_*, Kubernetes service variables, secret-looking names and URLs with credentials "
@@ -221,11 +226,12 @@ final class RunCommand implements Callable<Integer> {
         env.source(logFormat, "--log-format", "K8VENT_LOG_FORMAT"),
         env.or(logLevel, "K8VENT_LOG_LEVEL", "info"), env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
     Settings settings = settings();
+    boolean keepManagedFields = keepManagedFields();
     InetAddress opsAddress = opsAddress();
     Vertx vertx = VertxRuntime.create();
     KubernetesClient client;
     try {
-      client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all(), vertx);
+      client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all(), vertx, keepManagedFields);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -333,6 +339,15 @@ final class RunCommand implements Callable<Integer> {
         leaderElection(),
         annotationOptIns(),
         safety);
+  }
+
+  private boolean keepManagedFields() {
+    String value = env.or(managedFields, "K8VENT_MANAGED_FIELDS", "drop").toLowerCase(Locale.ROOT);
+    if (!value.equals("drop") && !value.equals("keep")) {
+      throw new ConfigException("invalid " + env.source(managedFields, "--managed-fields", "K8VENT_MANAGED_FIELDS")
+          + " \"" + value + "\"; use drop or keep");
+    }
+    return value.equals("keep");
   }
 
   private AnnotationOptIns annotationOptIns() {

@@ -106,7 +106,7 @@ public final class Demo {
           AnnotationPolicy.allowAll(), RetryPolicy.defaults(), 8, Duration.ofSeconds(5), Duration.ofSeconds(10),
           null, Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, WebhookSafety.defaults());
       Vertx vertx = VertxRuntime.create();
-      try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv, vertx)) {
+      try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv, vertx, false)) {
         Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchStatus(), new Printer());
         try {
           daemon.start().get(30, TimeUnit.SECONDS);

@@ -38,7 +38,8 @@ public final class KubeClients {
     }
   }
 
-  public static KubernetesClient connect(Path kubeconfig, String context, Map<String, String> env, Vertx vertx) {
+  public static KubernetesClient connect(Path kubeconfig, String context, Map<String, String> env, Vertx vertx,
+      boolean keepManagedFields) {
     List<String> tried = new ArrayList<>();
     Config config;
     String source;
@@ -62,7 +63,7 @@ public final class KubeClients {
       source = file.toString();
       config = fromKubeconfig(file, context, tried);
     }
-    KubernetesClient client = configure(new KubernetesClientBuilder().withConfig(config), vertx).build();
+    KubernetesClient client = configure(new KubernetesClientBuilder().withConfig(config), vertx, keepManagedFields).build();
     try {
       probe(client, config, source);
     } catch (RuntimeException e) {
@@ -73,12 +74,12 @@ public final class KubeClients {
   }
 
   /**
-   * Sets up a client as k8vent's own: pods read as sent ({@link PodSource#serialization()}), HTTP over
+   * Sets up a client as k8vent's own: pods read as sent ({@link PodSource#serialization}), HTTP over
    * Vert.x on {@code vertx} (null: fabric8's shared instance), answers such as list pages asked for
    * and received gzip-compressed.
    */
-  public static KubernetesClientBuilder configure(KubernetesClientBuilder builder, Vertx vertx) {
-    return builder.withKubernetesSerialization(PodSource.serialization())
+  public static KubernetesClientBuilder configure(KubernetesClientBuilder builder, Vertx vertx, boolean keepManagedFields) {
+    return builder.withKubernetesSerialization(PodSource.serialization(keepManagedFields))
         .withHttpClientFactory(vertx == null ? new CompressedVertxFactory() : new CompressedVertxFactory(vertx));
   }
 

@@ -1,6 +1,9 @@
 package io.k8vent.watch;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -56,12 +59,23 @@ public final class PodSource implements AutoCloseable {
    * {@code Pod} chosen by its kind and only then converts it to a generic resource, which drops
    * every field the server sent as null (e.g. {@code lastProbeTime: null}) and fails on fields of
    * unexpected type. Mapping v1/Pod to the generic type keeps the pod as the server sent it.
+   *
+   * @param keepManagedFields false: {@code metadata.managedFields} is skipped while parsing, as
+   *     {@code kubectl get -o json} hides it (often a third of a pod's bytes, never parsed or held)
    */
-  public static KubernetesSerialization serialization() {
-    KubernetesSerialization serialization = new KubernetesSerialization();
+  public static KubernetesSerialization serialization(boolean keepManagedFields) {
+    ObjectMapper mapper = new ObjectMapper();
+    if (!keepManagedFields) {
+      mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
+    }
+    KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
     serialization.registerKubernetesResource("v1", "Pod", GenericKubernetesResource.class);
     return serialization;
   }
+
+  /** Jackson mix-in: objects' metadata read without managedFields. */
+  @JsonIgnoreProperties("managedFields")
+  private abstract static class WithoutManagedFields {}
 
   /**
    * Starts watching; the future completes once every informer has handed its initial list to the

@@ -150,7 +150,7 @@ public final class DeliveryCeiling {
   private static byte[] body() throws IOException {
     GenericKubernetesResource pod;
     try (InputStream in = DeliveryCeiling.class.getResourceAsStream("/pods/web-realistic.json")) {
-      pod = PodSource.serialization().unmarshal(in, GenericKubernetesResource.class);
+      pod = PodSource.serialization(false).unmarshal(in, GenericKubernetesResource.class);
     }
     Map<String, String> env = new TreeMap<>(Map.of(
         "HOSTNAME", "k8vent-6d5f7c9b8-qx2lp", "ATOMIST_ENVIRONMENT", "bench", "LANG", "C.UTF-8",

@@ -89,6 +89,16 @@ class MainTest {
   }
 
   @Test
+  void aBadManagedFieldsChoiceExitsTwoNamingTheOption() {
+    Run flag = run(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a"), "--managed-fields", "strip");
+    assertThat(flag.code()).isEqualTo(2);
+    assertThat(flag.err()).contains("--managed-fields").contains("drop or keep");
+    Run fromEnv = run(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a", "K8VENT_MANAGED_FIELDS", "yes"));
+    assertThat(fromEnv.code()).isEqualTo(2);
+    assertThat(fromEnv.err()).contains("K8VENT_MANAGED_FIELDS");
+  }
+
+  @Test
   void badAnnotationOptInsAndWhsecSecretsExitTwoNamingTheOption() {
     Map<String, String> env = Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a");
     Run scope = run(env, "--annotation-env", "everything");

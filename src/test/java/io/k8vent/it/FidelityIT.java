@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
@@ -29,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What a webhook receives equals, as a JSON tree, what the real API server serves for that pod. */
 class FidelityIT {
@@ -49,12 +52,13 @@ class FidelityIT {
         .endContainer().endSpec().build();
   }
 
-  @Test
-  void webhookGetsThePodExactlyAsTheApiServerAndKubectlServeIt() throws Exception {
+  @ParameterizedTest(name = "managedFields kept: {0}")
+  @ValueSource(booleans = {false, true})
+  void webhookGetsThePodExactlyAsKubectlPrintsIt(boolean keepManagedFields) throws Exception {
     LocalKubeCluster cluster = KubeApiServer.shared();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver();
-        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN, keepManagedFields)) {
       String ns = namespace(admin, "fidelity");
       Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), new WatchStatus(),
           new DeliveryObserver() {});
@@ -70,18 +74,26 @@ class FidelityIT {
 
         JsonNode delivered = received.get(received.size() - 1).json().get("pod");
         String served = KubeApiServer.get(cluster.apiServer(), "/api/v1/namespaces/" + ns + "/pods/web");
-        JsonNode expected = MAPPER.readTree(served);
+        ObjectNode expected = (ObjectNode) MAPPER.readTree(served);
         assertThat(expected.has("kind")).as("a GET of one pod carries kind and apiVersion").isTrue();
+        assertThat(expected.at("/metadata/managedFields").isArray()).as("the server sends managedFields").isTrue();
+        if (!keepManagedFields) {
+          ((ObjectNode) expected.get("metadata")).remove("managedFields");
+        }
         assertThat(delivered.at("/metadata/resourceVersion")).isEqualTo(expected.at("/metadata/resourceVersion"));
         assertThat(delivered).isEqualTo(expected);
         assertThat(delivered.at("/status/conditions/0").has("lastProbeTime"))
             .as("the server sends lastProbeTime: null and k8vent keeps it").isTrue();
         assertThat(delivered.at("/spec/containers/0/resources/limits/cpu").asText()).isEqualTo("100m");
         assertThat(delivered.at("/spec/volumes/0/emptyDir").isObject()).isTrue();
-        assertThat(delivered.at("/metadata/managedFields").isArray()).isTrue();
+        assertThat(delivered.at("/metadata/managedFields").isArray()).isEqualTo(keepManagedFields);
 
-        Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", cluster.adminKubeconfig().toString(),
-            "get", "pod", "web", "-n", ns, "-o", "json", "--show-managed-fields").redirectErrorStream(true).start();
+        List<String> command = new java.util.ArrayList<>(List.of("kubectl", "--kubeconfig",
+            cluster.adminKubeconfig().toString(), "get", "pod", "web", "-n", ns, "-o", "json"));
+        if (keepManagedFields) {
+          command.add("--show-managed-fields");
+        }
+        Process kubectl = new ProcessBuilder(command).redirectErrorStream(true).start();
         String kubectlJson = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(kubectl.exitValue()).as(kubectlJson).isZero();
@@ -115,7 +127,9 @@ class FidelityIT {
         for (int i = 0; i < 40; i++) {
           List<Request> added = waitFor(hook, ns + "/web-" + i, "ADDED");
           String served = KubeApiServer.get(cluster.apiServer(), "/api/v1/namespaces/" + ns + "/pods/web-" + i);
-          assertThat(added.get(0).json().get("pod")).isEqualTo(MAPPER.readTree(served));
+          ObjectNode expected = (ObjectNode) MAPPER.readTree(served);
+          ((ObjectNode) expected.get("metadata")).remove("managedFields");
+          assertThat(added.get(0).json().get("pod")).isEqualTo(expected);
         }
         assertThat(relay.bytesFromServer()).as("the list of %d bytes came compressed", listed).isLessThan(listed / 4);
       } finally {

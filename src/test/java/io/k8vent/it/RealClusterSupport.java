@@ -31,7 +31,13 @@ final class RealClusterSupport {
 
   /** A client configured as k8vent's own (see KubeClients.configure). */
   static KubernetesClient k8ventClient(String url, String token) {
-    return KubeClients.configure(new KubernetesClientBuilder().withConfig(LocalKubeCluster.config(url, token)), null).build();
+    return k8ventClient(url, token, false);
+  }
+
+  /** As k8vent's own client with --managed-fields=keep when {@code keepManagedFields}. */
+  static KubernetesClient k8ventClient(String url, String token, boolean keepManagedFields) {
+    return KubeClients.configure(new KubernetesClientBuilder().withConfig(LocalKubeCluster.config(url, token)), null,
+        keepManagedFields).build();
   }
 
   static Daemon startDaemon(Settings settings, KubernetesClient client, Map<String, String> env, WatchStatus status,

@@ -27,7 +27,7 @@ class PayloadWriterTest {
 
   /** Pods as the informer gets them: through fabric8's serialization, as a generic list. */
   private static List<GenericKubernetesResource> read(String json) {
-    return PodSource.serialization().unmarshal(json, GenericKubernetesResourceList.class).getItems();
+    return PodSource.serialization(true).unmarshal(json, GenericKubernetesResourceList.class).getItems();
   }
 
   private static String expected(GenericKubernetesResource pod) throws IOException {

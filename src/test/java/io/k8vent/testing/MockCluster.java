@@ -19,7 +19,7 @@ public final class MockCluster implements AutoCloseable {
 
   /** A client set up as k8vent's own (see {@link KubeClients#configure}). */
   public NamespacedKubernetesClient newClient() {
-    return api.server().createClient(builder -> KubeClients.configure(builder, null));
+    return api.server().createClient(builder -> KubeClients.configure(builder, null, false));
   }
 
   public String url() {

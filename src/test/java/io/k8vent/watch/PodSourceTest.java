@@ -67,7 +67,7 @@ class PodSourceTest {
     List<PodEvent> events = Collections.synchronizedList(new ArrayList<>());
     WatchStatus status = new WatchStatus();
     try (KubernetesClient client = KubeClients.configure(new KubernetesClientBuilder()
-        .withConfig(server.createClient().getConfiguration()), null).build();
+        .withConfig(server.createClient().getConfiguration()), null, false).build();
         PodSource source = new PodSource(client, List.of(), "atomist.com/k8vent", events::add, status)) {
       source.start().get(30, TimeUnit.SECONDS);
 
