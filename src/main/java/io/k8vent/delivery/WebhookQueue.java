@@ -44,6 +44,7 @@ public final class WebhookQueue {
   private boolean aborted;
   private long idleSinceNanos = System.nanoTime();
   private long heldBytes;
+  private byte[] dictionary;
   private int failuresInARow;
   private boolean open;
   private boolean probeDue;
@@ -104,7 +105,16 @@ public final class WebhookQueue {
   }
 
   private Held hold(Delivery delivery) {
-    Held held = Held.of(delivery, heldBytes + delivery.body().length > bodyBudget);
+    Held held;
+    if (heldBytes + delivery.body().length <= bodyBudget) {
+      held = Held.of(delivery);
+    } else {
+      if (dictionary == null) {
+        // The first body past the budget: other pods of the cluster deflate well against it.
+        dictionary = delivery.body();
+      }
+      held = Held.deflated(delivery, dictionary);
+    }
     heldBytes += held.heldBytes();
     return held;
   }
