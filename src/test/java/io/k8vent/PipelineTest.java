@@ -18,6 +18,7 @@ import io.k8vent.testing.MockCluster;
 import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver.Request;
+import io.k8vent.testing.WebhookReceiver.Response;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.watch.WatchStatus;
 import java.io.InputStream;
@@ -31,6 +32,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,6 +96,29 @@ class PipelineTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> receiver.requests().stream()
         .anyMatch(r -> r.podName().equals(podName) && event.equals(r.event())));
     return receiver.requests().stream().filter(r -> r.podName().equals(podName)).toList();
+  }
+
+  @Test
+  void aPodDeletedWhileTheWebhookIsDownArrivesAsDeletedWithItsLastStateOnceItIsBack() throws Exception {
+    AtomicBoolean down = new AtomicBoolean(true);
+    hook.respond(n -> Response.status(down.get() ? 503 : 200));
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "keep")).create();
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "doomed", Map.of("example.com/last", "state-2")))
+        .create();
+    start(TestSettings.forUrls(hook.url()));
+    await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() >= 5);
+
+    cluster.client().pods().inNamespace("ns").withName("doomed").delete();
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.client().pods().inNamespace("ns").withName("doomed").get() == null);
+    down.set(false);
+
+    List<Request> doomed = waitFor(hook, "ns/doomed", "DELETED");
+    Request last = doomed.get(doomed.size() - 1);
+    assertThat(last.event()).isEqualTo("DELETED");
+    assertThat(last.json().at("/pod/status/phase").asText()).isEqualTo("Deleted");
+    assertThat(last.json().at("/pod/metadata/annotations/example.com~1last").asText())
+        .as("the pod's last state, not the reduced one kept for relists").isEqualTo("state-2");
+    waitFor(hook, "ns/keep", "ADDED");
   }
 
   @Test
