@@ -104,8 +104,6 @@ public final class HttpSender implements AutoCloseable {
     this.headers = headers;
     this.requestTimeoutMillis = Math.max(1, requestTimeout.toMillis());
     this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
-    // One timer for all attempts instead of one each: deadlines are kept to within DEADLINE_SWEEP.
-    this.sweeper = vertx.setPeriodic(DEADLINE_SWEEP.toMillis(), id -> sweepDeadlines());
     HttpClientOptions options = new HttpClientOptions()
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .setKeepAlive(true)
@@ -125,6 +123,8 @@ public final class HttpSender implements AutoCloseable {
         .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerDestination))
         .withConnectHandler(connection -> connection.exceptionHandler(ignored -> { }))
         .build();
+    // One timer for all attempts instead of one each: deadlines are kept to within DEADLINE_SWEEP.
+    this.sweeper = vertx.setPeriodic(DEADLINE_SWEEP.toMillis(), id -> sweepDeadlines());
   }
 
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {

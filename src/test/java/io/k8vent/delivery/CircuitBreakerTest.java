@@ -13,9 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class CircuitBreakerTest {
   private final ManualTimer timer = new ManualTimer();
-  private final Events events = new Events();
+  private final WebhookQueueTest.Recorder events = new WebhookQueueTest.Recorder();
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @AfterEach
@@ -34,34 +32,6 @@ class CircuitBreakerTest {
     timer.shutdownNow();
     for (AutoCloseable c : closeables) {
       c.close();
-    }
-  }
-
-  /** What the queue reports, as logs and metrics see it. */
-  static final class Events implements DeliveryObserver {
-    final List<Delivery> delivered = new CopyOnWriteArrayList<>();
-    final AtomicInteger failures = new AtomicInteger();
-    final List<Duration> opened = new CopyOnWriteArrayList<>();
-    final AtomicInteger closed = new AtomicInteger();
-
-    @Override
-    public void delivered(URI url, Delivery d, SendResult r, int attempts) {
-      delivered.add(d);
-    }
-
-    @Override
-    public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
-      failures.incrementAndGet();
-    }
-
-    @Override
-    public void circuitOpened(URI url, SendResult cause, int pending, Duration nextProbe) {
-      opened.add(nextProbe);
-    }
-
-    @Override
-    public void circuitClosed(URI url, int pending) {
-      closed.incrementAndGet();
     }
   }
 
@@ -88,7 +58,7 @@ class CircuitBreakerTest {
   /** Waits until every request sent so far was answered and reported, then returns how many were sent. */
   private int settled(WebhookReceiver hook) {
     await().atMost(Duration.ofSeconds(20))
-        .until(() -> events.failures.get() + events.delivered.size() == hook.requests().size());
+        .until(() -> events.retries.get() + events.delivered.size() == hook.requests().size());
     return hook.requests().size();
   }
 
@@ -102,10 +72,10 @@ class CircuitBreakerTest {
       queue.submit(state("p" + i, 1, ""));
     }
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> events.opened.size() == 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> events.circuitOpened.size() == 1);
     int whenOpened = settled(hook);
     assertThat(whenOpened).as("failures in a row before the queue stops").isBetween(5, 6);
-    assertThat(events.opened).containsExactly(Duration.ofMillis(200));
+    assertThat(events.circuitOpened).containsExactly(Duration.ofMillis(200));
     assertThat(queue.circuitOpen()).isTrue();
 
     List<Integer> sentPerProbe = new ArrayList<>();
@@ -121,7 +91,7 @@ class CircuitBreakerTest {
     up.set(true);
     timer.elapse();
     await().atMost(Duration.ofSeconds(20)).until(() -> events.delivered.size() == 20);
-    assertThat(events.closed).hasValue(1);
+    assertThat(events.circuitClosed).hasValue(1);
     assertThat(queue.circuitOpen()).isFalse();
     assertThat(queue.depth()).isZero();
   }
@@ -137,14 +107,14 @@ class CircuitBreakerTest {
       queue.submit(state("p" + i, 1, ""));
     }
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> events.opened.size() == 1);
-    assertThat(events.opened).containsExactly(Duration.ofSeconds(7));
+    await().atMost(Duration.ofSeconds(20)).until(() -> events.circuitOpened.size() == 1);
+    assertThat(events.circuitOpened).containsExactly(Duration.ofSeconds(7));
     assertThat(settled(hook)).as("nothing more until Retry-After has passed").isEqualTo(1);
 
     timer.elapse();
     await().atMost(Duration.ofSeconds(20)).until(() -> events.delivered.size() == 5);
     assertThat(hook.requests()).hasSize(6);
-    assertThat(events.closed).hasValue(1);
+    assertThat(events.circuitClosed).hasValue(1);
   }
 
   @Test
@@ -156,7 +126,7 @@ class CircuitBreakerTest {
     for (int i = 0; i < 5; i++) {
       queue.submit(state("warm" + i, 1, ""));
     }
-    await().atMost(Duration.ofSeconds(20)).until(() -> events.opened.size() == 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> events.circuitOpened.size() == 1);
 
     List<Delivery> latest = new ArrayList<>();
     long raw = 0;

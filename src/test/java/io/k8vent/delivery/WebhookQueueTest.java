@@ -220,6 +220,8 @@ class WebhookQueueTest {
     final AtomicInteger retries = new AtomicInteger();
     final AtomicInteger coalesced = new AtomicInteger();
     final Map<URI, Integer> dropped = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<Duration> circuitOpened = new CopyOnWriteArrayList<>();
+    final AtomicInteger circuitClosed = new AtomicInteger();
 
     @Override
     public void delivered(URI url, Delivery d, SendResult r, int attempts) {
@@ -251,6 +253,16 @@ class WebhookQueueTest {
     @Override
     public void dropped(URI url, int count) {
       dropped.put(url, count);
+    }
+
+    @Override
+    public void circuitOpened(URI url, SendResult cause, int pending, Duration nextProbe) {
+      circuitOpened.add(nextProbe);
+    }
+
+    @Override
+    public void circuitClosed(URI url, int pending) {
+      circuitClosed.incrementAndGet();
     }
   }
 }
