@@ -16,6 +16,7 @@ import io.k8vent.config.WebhookSafety;
 import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.logging.LogSetup;
+import io.k8vent.net.Destinations;
 import io.k8vent.net.VertxRuntime;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.payload.Signer;
@@ -47,6 +48,9 @@ import picocli.CommandLine.Option;
         "  link-image  tell Atomist which commit an image was built from (for CI)",
         "  version     print version, git commit and Java version"})
 final class RunCommand implements Callable<Integer> {
+  /** Host names that reach this machine, where k8vent's own ops endpoint listens. */
+  private static final java.util.Set<String> LOCAL_HOSTS = java.util.Set.of("localhost", "127.0.0.1", "[::1]", "0.0.0.0");
+
   /** Each request in flight holds a connection; more than this per URL is a typo. */
   static final int MAX_IN_FLIGHT = 256;
   /** With less, the renew deadline (2/3) and retry period (1/7) leave no room for an API call. */
@@ -269,9 +273,15 @@ final class RunCommand implements Callable<Integer> {
       throw new ConfigException("no webhook URLs: give one or more with --url URL, or set K8VENT_WEBHOOKS "
           + "to a comma-separated list, e.g. K8VENT_WEBHOOKS=https://webhook.atomist.com/atomist/kube/teams/TEAM_ID");
     }
+    int ops = Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), env.source(opsPort, "--ops-port", "K8VENT_OPS_PORT"),
+        "to turn it off");
     List<URI> webhooks = new ArrayList<>();
     for (String raw : rawUrls) {
       URI url = WebhookUrl.parse(raw, source);
+      if (ops != 0 && Destinations.port(url) == ops && LOCAL_HOSTS.contains(url.getHost().toLowerCase(Locale.ROOT))) {
+        throw new ConfigException("webhook URL " + WebhookUrl.redact(url) + " in " + source + " is k8vent's own ops "
+            + "endpoint (--ops-port " + ops + "); give the webhook's own port, or move the ops endpoint with --ops-port");
+      }
       if (!webhooks.contains(url)) {
         webhooks.add(url);
       }
@@ -334,8 +344,7 @@ final class RunCommand implements Callable<Integer> {
         duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
         caFile,
         duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"),
-        Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), env.source(opsPort, "--ops-port", "K8VENT_OPS_PORT"),
-            "to turn it off"),
+        ops,
         leaderElection(),
         annotationOptIns(),
         safety);

@@ -34,7 +34,7 @@ final class SinkCommand implements Callable<Integer> {
   }
 
   @Option(names = "--port", paramLabel = "PORT",
-      description = "Port to listen on; 0 picks a free one. Default: 8080. Env: K8VENT_SINK_PORT.")
+      description = "Port to listen on; 0 picks a free one. Default: 9000 (k8vent's own ops endpoint is on 8080). Env: K8VENT_SINK_PORT.")
   String port;
 
   @Option(names = "--bind", paramLabel = "ADDRESS",
@@ -71,7 +71,7 @@ final class SinkCommand implements Callable<Integer> {
           + env.or(print, "K8VENT_SINK_PRINT")
           + "\"; use summary or body");
     };
-    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "8080"),
+    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "9000"),
         env.source(port, "--port", "K8VENT_SINK_PORT"), "to pick a free port");
     String address = env.or(bind, "K8VENT_SINK_BIND", "127.0.0.1");
     Sink.Failure failure = failure();

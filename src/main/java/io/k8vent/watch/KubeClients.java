@@ -1,5 +1,6 @@
 package io.k8vent.watch;
 
+import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
+import io.k8vent.config.ConfigException;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
@@ -20,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Connects to the cluster with the usual rules: --kubeconfig, else in-cluster service account when
@@ -27,6 +31,7 @@ import java.util.concurrent.TimeoutException;
  * what it tried when none works or the API server does not answer.
  */
 public final class KubeClients {
+  private static final Logger LOG = LoggerFactory.getLogger(KubeClients.class);
   static final String SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
   private KubeClients() {}
@@ -70,6 +75,9 @@ public final class KubeClients {
       client.close();
       throw e;
     }
+    NamedContext used = config.getCurrentContext();
+    LOG.info("watching the cluster at {} (from {}{})", config.getMasterUrl(), source,
+        used == null ? "" : ", context " + used.getName());
     return client;
   }
 
@@ -159,12 +167,23 @@ public final class KubeClients {
     } catch (IOException e) {
       throw new NoClusterException("cannot read kubeconfig " + file + ": " + e.getMessage());
     }
+    Config config;
     try {
-      return Config.fromKubeconfig(context, text, file.toString());
+      config = Config.fromKubeconfig(context, text, file.toString());
     } catch (KubernetesClientException | IllegalArgumentException e) {
       throw new NoClusterException("kubeconfig " + file + " is not usable"
           + (context == null ? "" : " with context " + context) + ": " + rootMessage(e));
     }
+    // fabric8 falls back to the current context when the named one is missing: a typo would then
+    // make k8vent watch, and post the pods of, another cluster.
+    NamedContext current = config.getCurrentContext();
+    if (context != null && (current == null || !context.equals(current.getName()))) {
+      List<String> names = config.getContexts() == null ? List.of()
+          : config.getContexts().stream().map(NamedContext::getName).toList();
+      throw new ConfigException("context \"" + context + "\" (--context or K8VENT_CONTEXT) is not in kubeconfig "
+          + file + "; it has " + (names.isEmpty() ? "no contexts" : String.join(", ", names)));
+    }
+    return config;
   }
 
   private static String rootMessage(Throwable t) {

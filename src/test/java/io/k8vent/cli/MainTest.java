@@ -157,6 +157,39 @@ class MainTest {
   }
 
   @Test
+  void aContextNotInTheKubeconfigIsAnErrorNotTheCurrentContext() throws Exception {
+    Path kubeconfig = home.resolve("two-contexts");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: dead, cluster: {server: "http://127.0.0.1:9"}}, {name: live, cluster: {server: "http://127.0.0.1:9"}}]
+        contexts: [{name: dead, context: {cluster: dead, user: u}}, {name: live, context: {cluster: live, user: u}}]
+        current-context: dead
+        users: [{name: u, user: {token: abc}}]
+        """);
+    Run flag = run(Map.of(), "--url", "https://ok.example.com/a", "--kubeconfig", kubeconfig.toString(),
+        "--context", "nosuch");
+    assertThat(flag.code()).isEqualTo(2);
+    assertThat(flag.err()).contains("context \"nosuch\"").contains("dead, live").contains(kubeconfig.toString())
+        .doesNotContain("\tat ");
+    Run fromEnv = run(Map.of("K8VENT_CONTEXT", "liv"), "--url", "https://ok.example.com/a", "--kubeconfig",
+        kubeconfig.toString());
+    assertThat(fromEnv.code()).isEqualTo(2);
+    assertThat(fromEnv.err()).contains("context \"liv\"");
+  }
+
+  @Test
+  void aWebhookOnK8ventsOwnOpsPortIsRefused() {
+    Run own = run(Map.of(), "--url", "http://127.0.0.1:8080/");
+    assertThat(own.code()).isEqualTo(2);
+    assertThat(own.err()).contains("k8vent's own ops endpoint (--ops-port 8080)");
+    Run localhost = run(Map.of("K8VENT_OPS_PORT", "9100"), "--url", "http://localhost:9100/hook");
+    assertThat(localhost.code()).isEqualTo(2);
+    Run elsewhere = run(Map.of(), "--url", "http://127.0.0.1:8080/", "--ops-port", "9100");
+    assertThat(elsewhere.err()).doesNotContain("own ops endpoint");
+  }
+
+  @Test
   void urlFlagsReplaceTheEnvironmentListAndAreNeverMerged() {
     Map<String, String> env = Map.of("K8VENT_WEBHOOKS", "https://env-a.example.com/1, https://env-b.example.com/2");
     assertThat(settings(env).webhooks()).containsExactly(
