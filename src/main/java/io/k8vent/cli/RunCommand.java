@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -232,20 +233,30 @@ final class RunCommand implements Callable<Integer> {
     Settings settings = settings();
     boolean keepManagedFields = keepManagedFields();
     InetAddress opsAddress = opsAddress();
+    Metrics metrics = new Metrics(settings.webhooks());
+    // The ops endpoint listens before the cluster is reached, so a port or address it cannot have
+    // stops the start at once; until the daemon runs it answers alive but not ready.
+    AtomicReference<DaemonRunner> started = new AtomicReference<>();
+    OpsServer ops = settings.opsPort() == 0 ? null
+        : new OpsServer(opsAddress, settings.opsPort(),
+            () -> started.get() == null ? null : started.get().healthProblem(),
+            () -> started.get() == null ? "connecting to the Kubernetes API server" : started.get().readinessProblem(),
+            metrics);
     Vertx vertx = VertxRuntime.create();
     KubernetesClient client;
     try {
       client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all(), vertx, keepManagedFields);
     } catch (RuntimeException e) {
       vertx.close();
+      if (ops != null) {
+        ops.close();
+      }
       throw e;
     }
-    Metrics metrics = new Metrics(settings.webhooks());
     DaemonRunner runner = new DaemonRunner(
         () -> new Daemon(settings, client, vertx, env.all(), metrics.watchStatus(), metrics), client,
         settings.leaderElection());
-    OpsServer ops = settings.opsPort() == 0 ? null
-        : new OpsServer(opsAddress, settings.opsPort(), runner::healthProblem, runner::readinessProblem, metrics);
+    started.set(runner);
     CountDownLatch stopped = new CountDownLatch(1);
     Signals.onTermination(() -> {
       try {

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,8 @@ public final class PodSource implements AutoCloseable {
   private static final long PAGE_SIZE = 100;
   /** Pods parsed but not yet handed over, at most (see {@link Backlog}). */
   private static final int BACKLOG_LIMIT = 100;
+  /** Seconds an informer may be without its watch before k8vent reports it. */
+  private static final int WATCH_DOWN_AFTER_S = 5;
 
   private final KubernetesClient client;
   private final List<String> namespaces;
@@ -39,6 +44,14 @@ public final class PodSource implements AutoCloseable {
   private final Consumer<PodEvent> sink;
   private final WatchStatus status;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+  private final List<String> scopes = new ArrayList<>();
+  private final ScheduledExecutorService watchCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "k8vent-watch-check");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Seconds each informer has been seen not watching after its first list, by index. */
+  private int[] downFor = new int[0];
 
   /**
    * @param namespaces namespaces to watch; empty means all
@@ -91,6 +104,8 @@ public final class PodSource implements AutoCloseable {
         synced.add(startInformer(ns));
       }
     }
+    downFor = new int[informers.size()];
+    watchCheck.scheduleWithFixedDelay(this::checkWatches, 1, 1, TimeUnit.SECONDS);
     return CompletableFuture.allOf(synced.toArray(CompletableFuture[]::new))
         .thenRun(status::initialListDone);
   }
@@ -110,6 +125,7 @@ public final class PodSource implements AutoCloseable {
     Handler handler = new Handler(backlog);
     informer.addEventHandler(handler);
     informers.add(informer);
+    scopes.add(scope);
     LOG.info("watching pods in {}", scope);
     informer.start().whenComplete((started, t) -> {
       if (t != null) {
@@ -187,6 +203,29 @@ public final class PodSource implements AutoCloseable {
     }
   }
 
+  /**
+   * fabric8 reconnects a dropped watch by itself and tells no one while it retries (an API server
+   * that is down is otherwise invisible); an informer not watching for {@link #WATCH_DOWN_AFTER_S}
+   * checks in a row, after its first list, is reported. fabric8 also restarts every watch now and
+   * then, which takes well under that.
+   */
+  private void checkWatches() {
+    for (int i = 0; i < informers.size(); i++) {
+      SharedIndexInformer<GenericKubernetesResource> informer = informers.get(i);
+      if (!informer.isRunning() || informer.lastSyncResourceVersion() == null) {
+        continue;
+      }
+      if (informer.isWatching()) {
+        if (downFor[i] >= WATCH_DOWN_AFTER_S) {
+          status.watchRestored(scopes.get(i));
+        }
+        downFor[i] = 0;
+      } else if (++downFor[i] == WATCH_DOWN_AFTER_S) {
+        status.watchLost(scopes.get(i), WATCH_DOWN_AFTER_S);
+      }
+    }
+  }
+
   /** Whether every informer is running (listing, watching, or retrying after a failure). */
   public boolean running() {
     return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::isRunning);
@@ -194,6 +233,7 @@ public final class PodSource implements AutoCloseable {
 
   @Override
   public void close() {
+    watchCheck.shutdownNow();
     informers.forEach(SharedIndexInformer::stop);
   }
 

@@ -47,6 +47,28 @@ public class WatchStatus {
     watchError();
   }
 
+  /**
+   * The watch of {@code scope} has been down (reconnecting) for a while, as when the API server is
+   * unreachable: not ready, logged once, counted as a watch error.
+   */
+  void watchLost(String scope, long seconds) {
+    String reason = "the watch of pods in " + scope + " is down (the API server did not answer for " + seconds
+        + " s); reconnecting with backoff";
+    if (problem.compareAndSet(null, reason)) {
+      LOG.warn(reason);
+      watchError();
+    }
+  }
+
+  /** The watch of {@code scope} runs again after {@link #watchLost}. */
+  void watchRestored(String scope) {
+    String previous = problem.get();
+    if (previous != null && previous.startsWith("the watch of pods in " + scope + " is down")
+        && problem.compareAndSet(previous, null)) {
+      LOG.info("watching pods in {} again", scope);
+    }
+  }
+
   /** Hook for metrics; called for each failed list or watch (each is retried with backoff). */
   protected void watchError() {}
 

@@ -18,6 +18,7 @@ import io.k8vent.config.LeaderElectionSettings;
 import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.demo.LocalKubeCluster;
+import io.k8vent.ops.Metrics;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestLoop;
@@ -88,11 +89,16 @@ class RealClusterIT {
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "restart");
       admin.pods().inNamespace(ns).resource(pod(ns, "steady")).create();
+      Metrics metrics = new Metrics(List.of(hook.url()));
       Daemon daemon = RealClusterSupport.startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(),
-          new WatchStatus(), new DeliveryObserver() {});
+          metrics.watchStatus(), metrics);
       try {
         waitFor(hook, ns + "/steady", "ADDED");
-        cluster.apiServer().restart();
+        cluster.apiServer().stop();
+        await("the lost watch is reported").atMost(Duration.ofSeconds(60))
+            .until(() -> String.valueOf(daemon.readinessProblem()).contains("is down"));
+        assertThat(WatchGapIT.counter(metrics, "k8vent_watch_errors")).isGreaterThanOrEqualTo(1);
+        cluster.apiServer().start();
         admin.pods().inNamespace(ns).resource(pod(ns, "after-restart")).create();
         admin.pods().inNamespace(ns).withName("steady").edit(p -> {
           p.getMetadata().getLabels().put("touched", "yes");
