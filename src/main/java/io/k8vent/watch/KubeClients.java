@@ -124,7 +124,7 @@ public final class KubeClients {
       Thread.currentThread().interrupt();
       throw new NoClusterException("interrupted while connecting to the Kubernetes API server");
     } catch (ExecutionException | TimeoutException e) {
-      throw new NoClusterException("k8vent could not reach the Kubernetes API server at " + config.getMasterUrl()
+      throw new NoClusterException("could not reach the Kubernetes API server at " + config.getMasterUrl()
           + " (from " + source + "): " + rootMessage(e) + ". Check that the cluster is running and that "
           + "this machine can reach it, or choose another context with --context.");
     }
