@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     versionProvider = RunCommand.VersionLines.class,
     description = {
-        "Shows k8vent working with no cluster: starts an in-memory Kubernetes API (list and watch over HTTP), "
+        "Shows k8vent working with no cluster: starts a Kubernetes API on loopback (a real kube-apiserver and "
+            + "etcd when scripts/kube-binaries has built them, else an in-memory one; the first line says which), "
             + "a local webhook sink and k8vent between them; creates pods, runs them, relabels, finishes and "
             + "deletes some, and prints every delivery, a summary and the path of an example payload.",
         "Every option can also be set by the environment variable shown; the option wins."})

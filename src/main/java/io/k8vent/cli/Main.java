@@ -41,6 +41,7 @@ public final class Main {
     cli.addSubcommand(new SinkCommand(environment));
     cli.addSubcommand(new LinkImageCommand(environment));
     cli.addSubcommand(new VersionCommand());
+    cli.addSubcommand(new CommandLine.HelpCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
       if (e instanceof ConfigException) {

@@ -43,12 +43,10 @@ import picocli.CommandLine.Option;
     description = {
         "Watches every pod in a Kubernetes cluster and POSTs each change as JSON to webhooks.",
         "Every option can also be set by the environment variable shown; the option wins."},
-    footer = {"", "Other commands (k8vent COMMAND --help for their options):",
-        "  demo        run k8vent against an in-memory Kubernetes API and a local sink, no cluster needed",
-        "  sink        a local webhook receiver that prints and checks what arrives",
-        "  link-image  tell Atomist which commit an image was built from (for CI)",
-        "  version     print version, git commit and Java version"})
+    footer = {"", "ATOMIST_ENVIRONMENT tags every payload's env (a pod's annotation may override it).",
+        "k8vent COMMAND --help shows a command's options; k8vent help COMMAND does too."})
 final class RunCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
   /** Host names that reach this machine, where k8vent's own ops endpoint listens. */
   private static final java.util.Set<String> LOCAL_HOSTS = java.util.Set.of("localhost", "127.0.0.1", "[::1]", "0.0.0.0");
 
@@ -259,6 +257,8 @@ final class RunCommand implements Callable<Integer> {
     started.set(runner);
     CountDownLatch stopped = new CountDownLatch(1);
     Signals.onTermination(() -> {
+      LOG.info("stopping: no new pod changes; delivering what is queued for up to {} (a second signal exits at once)",
+          settings.shutdownTimeout());
       try {
         runner.stop();
       } catch (InterruptedException e) {

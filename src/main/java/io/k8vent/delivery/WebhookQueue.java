@@ -210,25 +210,30 @@ public final class WebhookQueue {
         }
         slot.failures = 0;
         observer.rejected(url, sent, result);
-      } else if (retryPolicy.exhausted(Duration.ofNanos(System.nanoTime() - slot.retryFirstAttemptNanos))) {
-        failed(probe, result);
-        slot.failures = 0;
-        observer.gaveUp(url, sent, result, attempts);
       } else {
+        // Abandoned once the give-up time has passed since the first attempt, or when the next
+        // retry would only start after it: a state never outlives the give-up time.
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - slot.retryFirstAttemptNanos);
+        Duration delay = retryPolicy.delay(slot.failures + 1, result.retryAfter());
+        boolean giveUp = retryPolicy.exhausted(elapsed) || !open && retryPolicy.exhausted(elapsed.plus(delay));
         failed(probe, result);
-        slot.failures++;
-        if (slot.waiting == null) {
-          slot.retry = hold(sent);
+        if (giveUp) {
+          slot.failures = 0;
+          observer.gaveUp(url, sent, result, attempts);
         } else {
-          observer.coalesced(url, sent);
-        }
-        if (open) {
-          observer.retrying(url, sent, result, attempts, null);
-        } else {
-          slot.backingOff = true;
-          Duration delay = retryPolicy.delay(slot.failures, result.retryAfter());
-          observer.retrying(url, sent, result, attempts, delay);
-          timer.schedule(() -> retryDue(slot), delay.toMillis(), TimeUnit.MILLISECONDS);
+          slot.failures++;
+          if (slot.waiting == null) {
+            slot.retry = hold(sent);
+          } else {
+            observer.coalesced(url, sent);
+          }
+          if (open) {
+            observer.retrying(url, sent, result, attempts, null);
+          } else {
+            slot.backingOff = true;
+            observer.retrying(url, sent, result, attempts, delay);
+            timer.schedule(() -> retryDue(slot), delay.toMillis(), TimeUnit.MILLISECONDS);
+          }
         }
       }
       if (!slot.backingOff && (slot.waiting != null || slot.retry != null)) {

@@ -154,4 +154,19 @@ class CircuitBreakerTest {
     }
     assertThat(queue.heldBytes()).isZero();
   }
+
+  @Test
+  void aStateIsAbandonedAtOnceWhenItsNextRetryWouldComeAfterTheGiveUpTime() {
+    AtomicBoolean up = new AtomicBoolean(false);
+    WebhookReceiver hook = receiver(up);
+    WebhookQueue queue = queue(hook.url(), new RetryPolicy(Duration.ofHours(1), Duration.ofHours(2),
+        Duration.ofMinutes(1)), 1, 1 << 20);
+
+    queue.submit(state("late", 1, ""));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> events.gaveUp.size() == 1);
+    assertThat(timer.delaysMillis()).as("no retry scheduled past the give-up time").isEmpty();
+    assertThat(hook.requests()).hasSize(1);
+    assertThat(queue.depth()).isZero();
+  }
 }
