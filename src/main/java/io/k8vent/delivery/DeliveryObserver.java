@@ -37,83 +37,67 @@ public interface DeliveryObserver {
   /** Pods that have something waiting or in flight for {@code url} changed to {@code depth}. */
   default void queueDepth(URI url, int depth) {}
 
+  private static void each(DeliveryObserver[] observers, java.util.function.Consumer<DeliveryObserver> call) {
+    for (DeliveryObserver o : observers) {
+      call.accept(o);
+    }
+  }
+
   static DeliveryObserver all(DeliveryObserver... observers) {
     return new DeliveryObserver() {
       @Override
       public void delivered(URI url, Delivery d, SendResult r, int attempts) {
-        for (DeliveryObserver o : observers) {
-          o.delivered(url, d, r, attempts);
-        }
+        each(observers, o -> o.delivered(url, d, r, attempts));
       }
 
       @Override
       public void retrying(URI url, Delivery d, SendResult r, int attempts, Duration delay) {
-        for (DeliveryObserver o : observers) {
-          o.retrying(url, d, r, attempts, delay);
-        }
+        each(observers, o -> o.retrying(url, d, r, attempts, delay));
       }
 
       @Override
       public void rejected(URI url, Delivery d, SendResult r) {
-        for (DeliveryObserver o : observers) {
-          o.rejected(url, d, r);
-        }
+        each(observers, o -> o.rejected(url, d, r));
       }
 
       @Override
       public void gaveUp(URI url, Delivery d, SendResult r, int attempts) {
-        for (DeliveryObserver o : observers) {
-          o.gaveUp(url, d, r, attempts);
-        }
+        each(observers, o -> o.gaveUp(url, d, r, attempts));
       }
 
       @Override
       public void coalesced(URI url, Delivery replaced) {
-        for (DeliveryObserver o : observers) {
-          o.coalesced(url, replaced);
-        }
+        each(observers, o -> o.coalesced(url, replaced));
       }
 
       @Override
       public void dropped(URI url, int count) {
-        for (DeliveryObserver o : observers) {
-          o.dropped(url, count);
-        }
+        each(observers, o -> o.dropped(url, count));
       }
 
       @Override
       public void refused(URI url, Delivery d, String reason) {
-        for (DeliveryObserver o : observers) {
-          o.refused(url, d, reason);
-        }
+        each(observers, o -> o.refused(url, d, reason));
       }
 
       @Override
       public void circuitOpened(URI url, SendResult cause, int pending, Duration nextProbe) {
-        for (DeliveryObserver o : observers) {
-          o.circuitOpened(url, cause, pending, nextProbe);
-        }
+        each(observers, o -> o.circuitOpened(url, cause, pending, nextProbe));
       }
 
       @Override
       public void circuitClosed(URI url, int pending) {
-        for (DeliveryObserver o : observers) {
-          o.circuitClosed(url, pending);
-        }
+        each(observers, o -> o.circuitClosed(url, pending));
       }
 
       @Override
       public void circuitDropped(URI url) {
-        for (DeliveryObserver o : observers) {
-          o.circuitDropped(url);
-        }
+        each(observers, o -> o.circuitDropped(url));
       }
 
       @Override
       public void queueDepth(URI url, int depth) {
-        for (DeliveryObserver o : observers) {
-          o.queueDepth(url, depth);
-        }
+        each(observers, o -> o.queueDepth(url, depth));
       }
     };
   }
