@@ -51,7 +51,7 @@ public final class Daemon implements AutoCloseable {
     Destinations destinations = new Destinations(operatorUrls,
         new DestinationGuard(safety.denyPrivate(), safety.allowCidrs(), apiServerAddresses(client)));
     HttpSender sender = new HttpSender(vertx, settings.connectTimeout(), settings.requestTimeout(),
-        settings.webhookCaFile(), new DeliveryHeaders("k8vent/" + Version.VERSION), destinations, settings.maxInFlight());
+        settings.webhookCas(), new DeliveryHeaders("k8vent/" + Version.VERSION), destinations, settings.maxInFlight());
     this.dispatcher = new Dispatcher(sender, settings.retryPolicy(), settings.maxInFlight(),
         DeliveryObserver.all(new DeliveryLog(), observer), operatorUrls, safety.annotationWebhooks(),
         safety.requestsInFlight());

@@ -28,13 +28,17 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,9 +50,9 @@ import picocli.CommandLine.Option;
     footer = {"", "ATOMIST_ENVIRONMENT tags every payload's env (a pod's annotation may override it).",
         "k8vent COMMAND --help shows a command's options; k8vent help COMMAND does too."})
 final class RunCommand implements Callable<Integer> {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
   /** Host names that reach this machine, where k8vent's own ops endpoint listens. */
-  private static final java.util.Set<String> LOCAL_HOSTS = java.util.Set.of("localhost", "127.0.0.1", "[::1]", "0.0.0.0");
+  private static final Set<String> LOCAL_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]", "0.0.0.0");
 
   /** Each request in flight holds a connection; more than this per URL is a typo. */
   static final int MAX_IN_FLIGHT = 256;
@@ -298,13 +302,8 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     List<String> nsList = env.listOr(namespaces, "K8VENT_NAMESPACE").stream().filter(s -> !s.isEmpty()).toList();
-    String mode = env.or(annotationWebhooks, "K8VENT_ANNOTATION_WEBHOOKS", "allow").toLowerCase(Locale.ROOT);
-    AnnotationPolicy.Mode policyMode = switch (mode) {
-      case "allow" -> AnnotationPolicy.Mode.ALLOW;
-      case "deny" -> AnnotationPolicy.Mode.DENY;
-      default -> throw new ConfigException("invalid " + env.source(annotationWebhooks, "--annotation-webhooks",
-          "K8VENT_ANNOTATION_WEBHOOKS") + " \"" + mode + "\"; use allow or deny");
-    };
+    AnnotationPolicy.Mode policyMode = choice(annotationWebhooks, "K8VENT_ANNOTATION_WEBHOOKS", "--annotation-webhooks",
+        "allow", "allow", "deny").equals("allow") ? AnnotationPolicy.Mode.ALLOW : AnnotationPolicy.Mode.DENY;
     String allowSource = env.source(webhookAllow, "--webhook-allow", "K8VENT_WEBHOOK_ALLOW");
     List<WebhookAllowPattern> patterns = env.listOr(webhookAllow, "K8VENT_WEBHOOK_ALLOW").stream()
         .map(p -> WebhookAllowPattern.parse(p, allowSource)).toList();
@@ -313,19 +312,15 @@ final class RunCommand implements Callable<Integer> {
             .map(c -> Cidr.parse(c, env.source(webhookAllowCidr, "--webhook-allow-cidr", "K8VENT_WEBHOOK_ALLOW_CIDR")))
             .toList(),
         bool(webhookDenyPrivate, "K8VENT_WEBHOOK_DENY_PRIVATE", "--webhook-deny-private"),
-        Values.positiveInt(env.or(maxWebhooksPerAnnotation, "K8VENT_MAX_WEBHOOKS_PER_ANNOTATION",
-            String.valueOf(WebhookSafety.DEFAULT_WEBHOOKS_PER_ANNOTATION)),
-            env.source(maxWebhooksPerAnnotation, "--max-webhooks-per-annotation", "K8VENT_MAX_WEBHOOKS_PER_ANNOTATION")),
-        Values.positiveInt(env.or(maxAnnotationWebhooks, "K8VENT_MAX_ANNOTATION_WEBHOOKS",
-            String.valueOf(WebhookSafety.DEFAULT_ANNOTATION_WEBHOOKS)),
-            env.source(maxAnnotationWebhooks, "--max-annotation-webhooks", "K8VENT_MAX_ANNOTATION_WEBHOOKS")),
-        Values.positiveInt(env.or(maxRequestsInFlight, "K8VENT_MAX_REQUESTS_IN_FLIGHT",
-            String.valueOf(WebhookSafety.DEFAULT_REQUESTS_IN_FLIGHT)),
-            env.source(maxRequestsInFlight, "--max-requests-in-flight", "K8VENT_MAX_REQUESTS_IN_FLIGHT")));
+        count(maxWebhooksPerAnnotation, "K8VENT_MAX_WEBHOOKS_PER_ANNOTATION", WebhookSafety.DEFAULT_WEBHOOKS_PER_ANNOTATION,
+            "--max-webhooks-per-annotation"),
+        count(maxAnnotationWebhooks, "K8VENT_MAX_ANNOTATION_WEBHOOKS", WebhookSafety.DEFAULT_ANNOTATION_WEBHOOKS,
+            "--max-annotation-webhooks"),
+        count(maxRequestsInFlight, "K8VENT_MAX_REQUESTS_IN_FLIGHT", WebhookSafety.DEFAULT_REQUESTS_IN_FLIGHT,
+            "--max-requests-in-flight"));
     Path caFile = env.pathOr(webhookCaFile, "K8VENT_WEBHOOK_CA_FILE");
-    if (caFile != null) {
-      CaBundle.load(caFile, env.source(webhookCaFile, "--webhook-ca-file", "K8VENT_WEBHOOK_CA_FILE"));
-    }
+    List<X509Certificate> webhookCas = caFile == null ? null
+        : CaBundle.load(caFile, env.source(webhookCaFile, "--webhook-ca-file", "K8VENT_WEBHOOK_CA_FILE"));
     String secretValue = secret();
     if (secretValue != null) {
       Signer.checkSecret(secretValue);
@@ -353,7 +348,7 @@ final class RunCommand implements Callable<Integer> {
             env.source(maxInFlight, "--max-in-flight", "K8VENT_MAX_IN_FLIGHT"), MAX_IN_FLIGHT),
         duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
         duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
-        caFile,
+        webhookCas,
         duration(shutdownTimeout, "K8VENT_SHUTDOWN_TIMEOUT", "20s", "--shutdown-timeout"),
         ops,
         leaderElection(),
@@ -362,20 +357,11 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private boolean keepManagedFields() {
-    String value = env.or(managedFields, "K8VENT_MANAGED_FIELDS", "drop").toLowerCase(Locale.ROOT);
-    if (!value.equals("drop") && !value.equals("keep")) {
-      throw new ConfigException("invalid " + env.source(managedFields, "--managed-fields", "K8VENT_MANAGED_FIELDS")
-          + " \"" + value + "\"; use drop or keep");
-    }
-    return value.equals("keep");
+    return choice(managedFields, "K8VENT_MANAGED_FIELDS", "--managed-fields", "drop", "drop", "keep").equals("keep");
   }
 
   private AnnotationOptIns annotationOptIns() {
-    String scope = env.or(annotationEnv, "K8VENT_ANNOTATION_ENV", "minimal").toLowerCase(Locale.ROOT);
-    if (!scope.equals("minimal") && !scope.equals("full")) {
-      throw new ConfigException("invalid " + env.source(annotationEnv, "--annotation-env", "K8VENT_ANNOTATION_ENV")
-          + " \"" + scope + "\"; use minimal or full");
-    }
+    String scope = choice(annotationEnv, "K8VENT_ANNOTATION_ENV", "--annotation-env", "minimal", "minimal", "full");
     return new AnnotationOptIns(scope.equals("full"),
         bool(signAnnotationWebhooks, "K8VENT_SIGN_ANNOTATION_WEBHOOKS", "--sign-annotation-webhooks"));
   }
@@ -398,12 +384,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private LeaderElectionSettings leaderElection() {
-    String on = env.or(leaderElect, "K8VENT_LEADER_ELECT", "false").toLowerCase(Locale.ROOT);
-    if (!on.equals("true") && !on.equals("false")) {
-      throw new ConfigException("invalid " + env.source(leaderElect, "--leader-elect", "K8VENT_LEADER_ELECT") + " \""
-          + on + "\"; use true or false");
-    }
-    if (on.equals("false")) {
+    if (!bool(leaderElect, "K8VENT_LEADER_ELECT", "--leader-elect")) {
       return null;
     }
     String namespace = env.or(leaderElectNamespace, "K8VENT_LEADER_ELECT_NAMESPACE");
@@ -428,12 +409,23 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private boolean bool(String flag, String variable, String option) {
-    String value = env.or(flag, variable, "false").toLowerCase(Locale.ROOT);
-    if (!value.equals("true") && !value.equals("false")) {
-      throw new ConfigException("invalid " + env.source(flag, option, variable) + " \"" + value + "\"; use true or false");
+  /** One of {@code allowed} (any case): the flag's value, else the variable's, else {@code fallback}. */
+  private String choice(String flag, String variable, String option, String fallback, String... allowed) {
+    String value = env.or(flag, variable, fallback).toLowerCase(Locale.ROOT);
+    if (!List.of(allowed).contains(value)) {
+      throw new ConfigException("invalid " + env.source(flag, option, variable) + " \"" + value + "\"; use "
+          + String.join(" or ", allowed));
     }
-    return value.equals("true");
+    return value;
+  }
+
+  /** A true|false option that defaults to false. */
+  private boolean bool(String flag, String variable, String option) {
+    return choice(flag, variable, option, "false", "true", "false").equals("true");
+  }
+
+  private int count(String flag, String variable, int fallback, String option) {
+    return Values.positiveInt(env.or(flag, variable, String.valueOf(fallback)), env.source(flag, option, variable));
   }
 
   private static List<String> nonEmpty(List<String> items) {

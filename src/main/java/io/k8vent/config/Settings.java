@@ -6,6 +6,7 @@ import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 
@@ -22,7 +23,7 @@ public record Settings(
     int maxInFlight,
     Duration connectTimeout,
     Duration requestTimeout,
-    Path webhookCaFile,
+    List<X509Certificate> webhookCas,
     Duration shutdownTimeout,
     int opsPort,
     LeaderElectionSettings leaderElection,

@@ -26,11 +26,4 @@ public record WebhookSafety(List<Cidr> allowCidrs, boolean denyPrivate, int webh
     return new WebhookSafety(List.of(), false, DEFAULT_WEBHOOKS_PER_ANNOTATION, DEFAULT_ANNOTATION_WEBHOOKS,
         DEFAULT_REQUESTS_IN_FLIGHT);
   }
-
-  /** The same limits with {@code range} re-admitted. */
-  public WebhookSafety allowing(Cidr range) {
-    List<Cidr> ranges = new java.util.ArrayList<>(allowCidrs);
-    ranges.add(range);
-    return new WebhookSafety(ranges, denyPrivate, webhooksPerAnnotation, annotationWebhooks, requestsInFlight);
-  }
 }

@@ -31,12 +31,12 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
@@ -73,8 +73,7 @@ public final class HttpSender implements AutoCloseable {
   private final HttpClient client;
   private final Destinations destinations;
   private final DeliveryHeaders headers;
-  private final long requestTimeoutMillis;
-  private final long requestTimeoutNanos;
+  private final Duration requestTimeout;
   /** Attempts in flight: at most the dispatcher's in-flight budget, swept for their deadline. */
   private final Set<Attempt> inFlight = ConcurrentHashMap.newKeySet();
   private final long sweeper;
@@ -85,25 +84,25 @@ public final class HttpSender implements AutoCloseable {
    *
    * @param maxConnectionsPerDestination connections kept open at most per webhook address
    */
-  public HttpSender(Vertx vertx, Duration connectTimeout, Duration requestTimeout, Path extraCaFile,
+  public HttpSender(Vertx vertx, Duration connectTimeout, Duration requestTimeout, List<X509Certificate> extraCas,
       DeliveryHeaders headers, Destinations destinations, int maxConnectionsPerDestination) {
-    this(vertx, false, connectTimeout, requestTimeout, extraCaFile, headers, destinations, maxConnectionsPerDestination);
+    this(vertx, false, connectTimeout, requestTimeout, extraCas, headers, destinations, maxConnectionsPerDestination);
   }
 
   /** A sender with an event loop of its own (for one-off commands), to the operator's URLs only. */
   public HttpSender(Duration connectTimeout, Duration requestTimeout, Path extraCaFile, String userAgent) {
-    this(io.k8vent.net.VertxRuntime.create(), true, connectTimeout, requestTimeout, extraCaFile,
-        new DeliveryHeaders(userAgent), Destinations.unchecked(), 8);
+    this(io.k8vent.net.VertxRuntime.create(), true, connectTimeout, requestTimeout,
+        extraCaFile == null ? null : CaBundle.load(extraCaFile), new DeliveryHeaders(userAgent), Destinations.unchecked(), 8);
   }
 
   private HttpSender(Vertx vertx, boolean ownsVertx, Duration connectTimeout, Duration requestTimeout,
-      Path extraCaFile, DeliveryHeaders headers, Destinations destinations, int maxConnectionsPerDestination) {
+      List<X509Certificate> extraCas, DeliveryHeaders headers, Destinations destinations,
+      int maxConnectionsPerDestination) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.destinations = destinations;
     this.headers = headers;
-    this.requestTimeoutMillis = Math.max(1, requestTimeout.toMillis());
-    this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
+    this.requestTimeout = requestTimeout;
     HttpClientOptions options = new HttpClientOptions()
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .setKeepAlive(true)
@@ -113,8 +112,8 @@ public final class HttpSender implements AutoCloseable {
         .setVerifyHost(true)
         .setForceSni(true)
         .setName("k8vent-webhooks");
-    if (extraCaFile != null) {
-      options.setTrustOptions(TrustOptions.wrap(trustManager(CaBundle.load(extraCaFile))));
+    if (extraCas != null) {
+      options.setTrustOptions(TrustOptions.wrap(trustManager(extraCas)));
     }
     // A failing connection fails its request, which classifies and logs it once; the connection's
     // own handler stays quiet, or every hostile answer would also be an ERROR line from Vert.x.
@@ -128,7 +127,7 @@ public final class HttpSender implements AutoCloseable {
   }
 
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
-    Attempt attempt = new Attempt(System.nanoTime() + requestTimeoutNanos);
+    Attempt attempt = new Attempt(System.nanoTime() + requestTimeout.toNanos());
     inFlight.add(attempt);
     attempt.result.whenComplete((r, e) -> inFlight.remove(attempt));
     Endpoint endpoint = endpoint(url);
@@ -287,7 +286,7 @@ public final class HttpSender implements AutoCloseable {
     }
 
     void timedOut() {
-      if (result.complete(SendResult.failed("request timed out after " + Duration.ofMillis(requestTimeoutMillis).toMillis()
+      if (result.complete(SendResult.failed("request timed out after " + requestTimeout.toMillis()
           + " ms (--request-timeout covers connecting, sending and the whole answer)"))) {
         synchronized (this) {
           if (request != null) {
@@ -361,7 +360,7 @@ public final class HttpSender implements AutoCloseable {
   }
 
   /** Trusts the JVM's CAs and {@code extra}. */
-  private static X509TrustManager trustManager(java.util.List<X509Certificate> extra) {
+  private static X509TrustManager trustManager(List<X509Certificate> extra) {
     try {
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);

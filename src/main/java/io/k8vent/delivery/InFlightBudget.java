@@ -46,8 +46,4 @@ final class InFlightBudget {
       }
     }
   }
-
-  synchronized int inFlight() {
-    return inFlight;
-  }
 }

@@ -60,11 +60,6 @@ public final class PayloadWriter {
     this.tagOnly = new EnvJson(tag == null ? Map.of() : Map.of(ENVIRONMENT_VARIABLE, tag));
   }
 
-  /** The body for {@code pod} with the full env, ATOMIST_ENVIRONMENT set to {@code environment} when non-null. */
-  public byte[] write(GenericKubernetesResource pod, String environment) {
-    return write(pod, environment, EnvScope.FULL);
-  }
-
   /** The body for {@code pod} with the {@code scope} of env, ATOMIST_ENVIRONMENT set to {@code environment} when non-null. */
   public byte[] write(GenericKubernetesResource pod, String environment, EnvScope scope) {
     pod.setApiVersion("v1");

@@ -64,12 +64,10 @@ public final class K8ventAnnotation {
       return null;
     }
     if (!node.isArray()) {
-      problems.add("\"webhooks\" must be an array of URLs; the global webhooks apply");
-      return null;
+      return globalInstead(problems, "\"webhooks\" must be an array of URLs");
     }
     if (node.isEmpty()) {
-      problems.add("\"webhooks\" is an empty list; the global webhooks apply");
-      return null;
+      return globalInstead(problems, "\"webhooks\" is an empty list");
     }
     Set<URI> urls = new LinkedHashSet<>();
     if (node.size() > policy.maxWebhooks()) {
@@ -81,23 +79,26 @@ public final class K8ventAnnotation {
         break;
       }
       if (!item.isTextual()) {
-        problems.add("\"webhooks\" must hold only strings; the global webhooks apply");
-        return null;
+        return globalInstead(problems, "\"webhooks\" must hold only strings");
       }
       Optional<String> problem = WebhookUrl.problem(item.asText());
       if (problem.isPresent()) {
-        problems.add("webhook URL " + redactForLog(item.asText()) + ": " + problem.get() + "; the global webhooks apply");
-        return null;
+        return globalInstead(problems, "webhook URL " + redactForLog(item.asText()) + ": " + problem.get());
       }
       URI url = URI.create(item.asText().trim());
       Optional<String> refusal = policy.refusal(url);
       if (refusal.isPresent()) {
-        problems.add(refusal.get() + "; the global webhooks apply");
-        return null;
+        return globalInstead(problems, refusal.get());
       }
       urls.add(url);
     }
     return List.copyOf(urls);
+  }
+
+  /** Notes why the pod's webhooks are not used; the global ones are, so there are none of its own. */
+  private static List<URI> globalInstead(List<String> problems, String why) {
+    problems.add(why + "; the global webhooks apply");
+    return null;
   }
 
   private static String redactForLog(String raw) {

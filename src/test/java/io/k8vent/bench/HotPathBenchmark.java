@@ -63,13 +63,13 @@ public class HotPathBenchmark {
           sink.consume(delivery);
           return true;
         });
-    body = writer.write(pod, null);
+    body = writer.write(pod, null, PayloadWriter.EnvScope.FULL);
   }
 
   /** Writing one payload body from a received pod. */
   @Benchmark
   public byte[] writePayload() {
-    return writer.write(pod, null);
+    return writer.write(pod, null, PayloadWriter.EnvScope.FULL);
   }
 
   /** Both HMAC signatures of one body. */

@@ -60,7 +60,7 @@ class HostilePodIT {
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "forbidden");
       Settings settings = TestSettings.inNamespace(TestSettings.withSafety(TestSettings.forUrls(global.url()),
-          WebhookSafety.defaults().allowing(Cidr.parse("127.0.0.2/32", "--webhook-allow-cidr"))), ns);
+          TestSettings.allowing(WebhookSafety.defaults(), Cidr.parse("127.0.0.2/32", "--webhook-allow-cidr"))), ns);
       Metrics metrics = new Metrics(settings.webhooks());
       Daemon daemon = startDaemon(settings, client, ENV, metrics.watchStatus(), metrics);
       try {

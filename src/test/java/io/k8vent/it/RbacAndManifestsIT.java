@@ -186,6 +186,6 @@ class RbacAndManifestsIT {
   private static Settings withNamespaces(Settings s, List<String> namespaces) {
     return new Settings(s.webhooks(), s.secret(), namespaces, s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(), s.safety());
+        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(), s.safety());
   }
 }

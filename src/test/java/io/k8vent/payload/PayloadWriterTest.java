@@ -35,7 +35,7 @@ class PayloadWriterTest {
   }
 
   private void assertSameAsJackson(GenericKubernetesResource pod) throws IOException {
-    String written = new String(writer.write(pod, null), StandardCharsets.UTF_8);
+    String written = new String(writer.write(pod, null, PayloadWriter.EnvScope.FULL), StandardCharsets.UTF_8);
     assertThat(written).isEqualTo(expected(pod));
   }
 
@@ -67,7 +67,7 @@ class PayloadWriterTest {
     pod.setKind("Pod");
 
     assertSameAsJackson(pod);
-    assertThat(new String(writer.write(pod, null), StandardCharsets.UTF_8))
+    assertThat(new String(writer.write(pod, null, PayloadWriter.EnvScope.FULL), StandardCharsets.UTF_8))
         .contains("\"lastProbeTime\":null").contains("\"nodeName\":null")
         .contains("\"activeDeadlineSeconds\":9223372036854775807").contains("\"big\":123456789012345678901234567890");
   }
@@ -82,7 +82,7 @@ class PayloadWriterTest {
     pod.getAdditionalProperties().put("status", status);
     pod.getAdditionalProperties().put("topLevelNull", null);
 
-    String written = new String(writer.write(pod, "staging"), StandardCharsets.UTF_8);
+    String written = new String(writer.write(pod, "staging", PayloadWriter.EnvScope.FULL), StandardCharsets.UTF_8);
 
     assertThat(written).isEqualTo("{\"pod\":" + MAPPER.writeValueAsString(pod)
         + ",\"env\":{\"ATOMIST_ENVIRONMENT\":\"staging\",\"HOME\":\"/root\"}}");

@@ -18,11 +18,19 @@ public final class TestSettings {
   public static Settings forUrls(URI... urls) {
     return new Settings(List.of(urls), null, List.of(), null, null, EnvFilter.defaults(),
         AnnotationPolicy.allowAll(), fastRetries(), 8, Duration.ofSeconds(2), Duration.ofSeconds(5), null,
-        Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, WebhookSafety.defaults().allowing(LOOPBACK));
+        Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, allowing(WebhookSafety.defaults(), LOOPBACK));
   }
 
   /** Webhook receivers in tests listen on loopback, which annotation webhooks may not reach by default. */
   public static final Cidr LOOPBACK = Cidr.parse("127.0.0.0/8", "--webhook-allow-cidr");
+
+  /** The same limits with {@code range} re-admitted, as --webhook-allow-cidr does. */
+  public static WebhookSafety allowing(WebhookSafety s, Cidr range) {
+    List<Cidr> ranges = new java.util.ArrayList<>(s.allowCidrs());
+    ranges.add(range);
+    return new WebhookSafety(ranges, s.denyPrivate(), s.webhooksPerAnnotation(), s.annotationWebhooks(),
+        s.requestsInFlight());
+  }
 
   public static RetryPolicy fastRetries() {
     return new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofMinutes(1));
@@ -31,34 +39,34 @@ public final class TestSettings {
   public static Settings withSecret(Settings s, String secret) {
     return new Settings(s.webhooks(), secret, s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
+        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
         s.safety());
   }
 
   public static Settings withEnvFilter(Settings s, EnvFilter filter) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), filter,
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
+        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
         s.safety());
   }
 
   public static Settings withPolicy(Settings s, AnnotationPolicy policy) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         policy, s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
+        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
         s.safety());
   }
 
   public static Settings withAnnotationOptIns(Settings s, AnnotationOptIns optIns) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), optIns, s.safety());
+        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), optIns, s.safety());
   }
 
   public static Settings withSafety(Settings s, WebhookSafety safety) {
     return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
         new AnnotationPolicy(AnnotationPolicy.Mode.ALLOW, List.of(), safety.webhooksPerAnnotation()), s.retryPolicy(),
-        s.maxInFlight(), s.connectTimeout(), s.requestTimeout(), s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(),
+        s.maxInFlight(), s.connectTimeout(), s.requestTimeout(), s.webhookCas(), s.shutdownTimeout(), s.opsPort(),
         s.leaderElection(), s.annotationOptIns(), safety);
   }
 
@@ -66,6 +74,6 @@ public final class TestSettings {
   public static Settings inNamespace(Settings s, String namespace) {
     return new Settings(s.webhooks(), s.secret(), List.of(namespace), s.kubeconfig(), s.context(), s.envFilter(),
         s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCaFile(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(), s.safety());
+        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(), s.safety());
   }
 }
