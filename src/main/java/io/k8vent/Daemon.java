@@ -14,20 +14,26 @@ import io.k8vent.net.DestinationGuard;
 import io.k8vent.net.Destinations;
 import io.k8vent.payload.PayloadWriter;
 import io.k8vent.payload.Signer;
+import io.k8vent.payload.WireFormat;
 import io.k8vent.route.K8ventAnnotation;
 import io.k8vent.route.Router;
+import io.k8vent.watch.PodEvent;
 import io.k8vent.watch.PodSource;
+import io.k8vent.watch.Selection;
 import io.k8vent.watch.WatchStatus;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,9 +63,12 @@ public final class Daemon implements AutoCloseable {
         safety.requestsInFlight());
     PayloadWriter writer = new PayloadWriter(new ObjectMapper(), payloadEnv(settings, processEnv));
     Signer signer = settings.secret() == null ? null : new Signer(settings.secret());
+    WireFormat format = new WireFormat(settings.format(), processEnv.get(PayloadWriter.ENVIRONMENT_VARIABLE),
+        Clock.systemUTC());
     Router router = new Router(settings.webhooks(), settings.annotationPolicy(), writer, signer,
-        settings.annotationOptIns(), dispatcher::submit);
-    this.source = new PodSource(client, settings.namespaces(), K8ventAnnotation.KEY, router::route, status);
+        settings.annotationOptIns(), format, dispatcher::submit);
+    this.source = new PodSource(client, settings.namespaces(), K8ventAnnotation.KEY, settings.selection(),
+        router::route, status);
   }
 
   /** Where the API server listens, which annotation webhooks may never target. */
@@ -90,7 +99,12 @@ public final class Daemon implements AutoCloseable {
 
   /** Starts watching; the future completes when the initial list has been handed to the queues. */
   public CompletableFuture<Void> start() {
-    LOG.info("k8vent {} sending pod changes to {}", Version.VERSION,
+    Selection selection = settings.selection();
+    LOG.info("k8vent {} sending pod changes ({}{}) as {} to {}", Version.VERSION,
+        selection.events().size() == PodEvent.Type.values().length ? "all events"
+            : selection.events().stream().sorted().map(Enum::name).collect(Collectors.joining(",")),
+        selection.visibleChangesOnly() ? ", changes kubectl shows" : ", every change",
+        settings.format().name().toLowerCase(Locale.ROOT).replace('_', ' '),
         settings.webhooks().stream().map(WebhookUrl::redact).toList());
     return source.start();
   }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,6 +55,9 @@ final class DemoCommand implements Callable<Integer> {
           + "Env: K8VENT_DEMO_IN_MEMORY=true.")
   boolean inMemory;
 
+  @Mixin
+  FormatOptions format = new FormatOptions();
+
   @Option(names = "--log-level", paramLabel = "LEVEL",
       description = "k8vent's own log level (logs go to stderr). Default: warn. Env: K8VENT_LOG_LEVEL.")
   String logLevel;
@@ -69,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
     Demo.Options options = new Demo.Options(n,
         Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"),
             env.source(duration, "--duration", "K8VENT_DEMO_DURATION")),
-        env.pathOr(payloadFile, "K8VENT_DEMO_PAYLOAD_FILE"), binaries());
+        env.pathOr(payloadFile, "K8VENT_DEMO_PAYLOAD_FILE"), binaries(), format.kind(env));
     CountDownLatch interrupted = new CountDownLatch(1);
     Signals.onTermination(interrupted::countDown);
     return new Demo(options, env.all(), spec.commandLine().getOut(), interrupted).run();

@@ -22,7 +22,11 @@ import io.k8vent.payload.EnvFilter;
 import io.k8vent.payload.Signer;
 import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
+import io.k8vent.watch.FieldSelector;
 import io.k8vent.watch.KubeClients;
+import io.k8vent.watch.LabelSelector;
+import io.k8vent.watch.PodEvent;
+import io.k8vent.watch.Selection;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.URI;
@@ -31,6 +35,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -40,6 +45,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "k8vent", mixinStandardHelpOptions = true, sortOptions = false,
@@ -100,6 +106,31 @@ final class RunCommand implements Callable<Integer> {
       description = "Whether pods are sent with metadata.managedFields, which kubectl get -o json hides. "
           + "Default: drop. Env: K8VENT_MANAGED_FIELDS.")
   String managedFields;
+
+  @Option(names = "--label-selector", paramLabel = "SELECTOR",
+      description = "Watch only pods whose labels match, as kubectl -l takes it (e.g. app=web,tier!=cache or "
+          + "'env in (prod,staging)'); the API server filters. A pod that stops matching is sent as DELETED with "
+          + "X-K8vent-Deletion: left-selection. Default: every pod. Env: K8VENT_LABEL_SELECTOR.")
+  String labelSelector;
+
+  @Option(names = "--field-selector", paramLabel = "SELECTOR",
+      description = "Watch only pods whose fields match, as kubectl --field-selector takes it (e.g. "
+          + "spec.nodeName=node-1,status.phase!=Succeeded); the API server filters. Default: every pod. "
+          + "Env: K8VENT_FIELD_SELECTOR.")
+  String fieldSelector;
+
+  @Option(names = "--events", paramLabel = "TYPES", split = ",",
+      description = "Which pod events to send, comma-separated: ADDED, MODIFIED, DELETED. Default: all three. "
+          + "Env: K8VENT_EVENTS.")
+  List<String> events;
+
+  @Option(names = "--changes", paramLabel = "visible|all",
+      description = "visible: skip a MODIFIED that changes nothing kubectl get -o json shows (only resourceVersion "
+          + "or managedFields moved); all: send every MODIFIED. Default: visible. Env: K8VENT_CHANGES.")
+  String changes;
+
+  @Mixin
+  FormatOptions format = new FormatOptions();
 
   @Option(names = "--env-include", paramLabel = "PATTERN",
       description = "Send only environment variables matching this glob (* = anything, case-insensitive); "
@@ -353,7 +384,42 @@ final class RunCommand implements Callable<Integer> {
         ops,
         leaderElection(),
         annotationOptIns(),
-        safety);
+        safety,
+        selection(),
+        format.kind(env));
+  }
+
+  private Selection selection() {
+    String labels = env.or(labelSelector, "K8VENT_LABEL_SELECTOR");
+    String fields = env.or(fieldSelector, "K8VENT_FIELD_SELECTOR");
+    return new Selection(
+        labels == null ? null
+            : LabelSelector.parse(labels, env.source(labelSelector, "--label-selector", "K8VENT_LABEL_SELECTOR")),
+        fields == null ? null
+            : FieldSelector.parse(fields, env.source(fieldSelector, "--field-selector", "K8VENT_FIELD_SELECTOR")),
+        eventTypes(),
+        choice(changes, "K8VENT_CHANGES", "--changes", "visible", "visible", "all").equals("visible"));
+  }
+
+  private Set<PodEvent.Type> eventTypes() {
+    List<String> names = nonEmpty(env.listOr(events, "K8VENT_EVENTS"));
+    if (names.isEmpty()) {
+      if (env.or(null, "K8VENT_EVENTS") == null && events == null) {
+        return EnumSet.allOf(PodEvent.Type.class);
+      }
+      throw new ConfigException(env.source(events, "--events", "K8VENT_EVENTS") + " names no event type; "
+          + "use some of ADDED, MODIFIED, DELETED, or leave it unset to send all");
+    }
+    Set<PodEvent.Type> types = EnumSet.noneOf(PodEvent.Type.class);
+    for (String name : names) {
+      try {
+        types.add(PodEvent.Type.valueOf(name.toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("invalid " + env.source(events, "--events", "K8VENT_EVENTS") + " \"" + name
+            + "\"; use ADDED, MODIFIED or DELETED, comma-separated");
+      }
+    }
+    return types;
   }
 
   private boolean keepManagedFields() {
@@ -411,12 +477,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** One of {@code allowed} (any case): the flag's value, else the variable's, else {@code fallback}. */
   private String choice(String flag, String variable, String option, String fallback, String... allowed) {
-    String value = env.or(flag, variable, fallback).toLowerCase(Locale.ROOT);
-    if (!List.of(allowed).contains(value)) {
-      throw new ConfigException("invalid " + env.source(flag, option, variable) + " \"" + value + "\"; use "
-          + String.join(" or ", allowed));
-    }
-    return value;
+    return Values.choice(env.or(flag, variable, fallback), env.source(flag, option, variable), allowed);
   }
 
   /** A true|false option that defaults to false. */

@@ -5,6 +5,8 @@ import io.k8vent.config.Durations;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Option values checked the same way by every command. A bad value names where it came from: the
@@ -29,6 +31,15 @@ final class Values {
     }
     throw new ConfigException("invalid " + source + " \"" + value + "\"; use a port number from 1 to 65535"
         + (zeroMeans == null ? "" : ", or 0 " + zeroMeans));
+  }
+
+  /** One of {@code allowed}, in any case, returned in lower case. */
+  static String choice(String value, String source, String... allowed) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    if (!List.of(allowed).contains(v)) {
+      throw new ConfigException("invalid " + source + " \"" + value + "\"; use " + String.join(" or ", allowed));
+    }
+    return v;
   }
 
   static int positiveInt(String value, String source) {

@@ -24,7 +24,7 @@ public final class DeliveryHeaders {
 
   /** Hands each header of an attempt to send {@code delivery} to {@code header}. */
   public void each(Delivery delivery, BiConsumer<String, String> header) {
-    header.accept("Content-Type", "application/json");
+    header.accept("Content-Type", delivery.contentType());
     header.accept("User-Agent", userAgent);
     header.accept("X-K8vent-Event", delivery.eventType());
     header.accept("X-K8vent-Delivery", delivery.deliveryId());
@@ -36,6 +36,10 @@ public final class DeliveryHeaders {
       header.accept("webhook-timestamp", Long.toString(timestamp));
       header.accept("webhook-signature",
           delivery.signatures().standardWebhooks(delivery.deliveryId(), timestamp, delivery.body()));
+    }
+    String[] more = delivery.headers();
+    for (int i = 0; i < more.length; i += 2) {
+      header.accept(more[i], more[i + 1]);
     }
   }
 }

@@ -18,11 +18,13 @@ import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.delivery.SendResult;
 import io.k8vent.payload.EnvFilter;
+import io.k8vent.payload.WireFormat;
 import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.route.K8ventAnnotation;
 import io.k8vent.sink.Sink;
 import io.k8vent.watch.KubeClients;
+import io.k8vent.watch.Selection;
 import io.k8vent.watch.WatchStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -59,10 +61,10 @@ public final class Demo {
 
   /**
    * What to run: how many pods, for how long, where the example payload goes (null: a temp file),
-   * and the directory of kube-apiserver and etcd binaries to run a real API server from (null: the
-   * in-memory API).
+   * the directory of kube-apiserver and etcd binaries to run a real API server from (null: the
+   * in-memory API), and the body format k8vent sends.
    */
-  public record Options(int pods, Duration duration, Path payloadFile, Path kubeBinaries) {}
+  public record Options(int pods, Duration duration, Path payloadFile, Path kubeBinaries, WireFormat.Kind format) {}
 
   private final Options options;
   private final Map<String, String> processEnv;
@@ -99,12 +101,16 @@ public final class Demo {
       api.admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
           .build()).create();
       print("webhook sink at " + hook + " (checks each request's signature)");
-      print("k8vent watches pods in all namespaces and POSTs each change to the sink; running for "
+      print("k8vent watches pods in all namespaces and POSTs each change to the sink"
+          + (options.format() == WireFormat.Kind.K8VENT ? "" : " as a CloudEvent ("
+              + (options.format() == WireFormat.Kind.CLOUDEVENTS_BINARY ? "binary" : "structured") + " mode)")
+          + "; running for "
           + format(options.duration()) + ", Ctrl-C ends it early");
       Path kubeconfig = api.writeKubeconfig(dir);
       Settings settings = new Settings(List.of(hook), secret, List.of(), kubeconfig, null, EnvFilter.defaults(),
           AnnotationPolicy.allowAll(), RetryPolicy.defaults(), 8, Duration.ofSeconds(5), Duration.ofSeconds(10),
-          null, Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, WebhookSafety.defaults());
+          null, Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, WebhookSafety.defaults(), Selection.DEFAULT,
+          options.format());
       Vertx vertx = VertxRuntime.create();
       try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv, vertx, false)) {
         Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchStatus(), new Printer());
@@ -217,7 +223,7 @@ public final class Demo {
     if (request.signature() == Sink.Signature.VALID) {
       validSignatures.incrementAndGet();
     }
-    JsonNode json = request.json();
+    JsonNode json = request.payload();
     if (json != null && "MODIFIED".equals(request.event())
         && "Running".equals(json.path("pod").path("status").path("phase").asText())) {
       example.compareAndSet(null, request.body());
@@ -264,7 +270,7 @@ public final class Demo {
 
   private static String phase(Delivery delivery) {
     try {
-      return MAPPER.readTree(delivery.body()).path("pod").path("status").path("phase").asText("-");
+      return Sink.payloadOf(MAPPER.readTree(delivery.body())).path("pod").path("status").path("phase").asText("-");
     } catch (IOException e) {
       return "-";
     }

@@ -29,6 +29,9 @@ public final class Metrics implements DeliveryObserver {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter events = Counter.builder().name("k8vent_pod_events_total")
       .help("Pod events received from the watch, by type").labelNames("type").register(registry);
+  private final Counter skipped = Counter.builder().name("k8vent_pod_events_skipped_total")
+      .help("Pod events not sent, by type and reason: unchanged (the change filter: nothing kubectl shows "
+          + "changed) or event_type (not among --events)").labelNames("type", "reason").register(registry);
   private final Counter deliveries = Counter.builder().name("k8vent_deliveries_total")
       .help("Delivery attempts by webhook and outcome (success, retry, rejected, gave_up)")
       .labelNames("webhook", "outcome").register(registry);
@@ -84,6 +87,9 @@ public final class Metrics implements DeliveryObserver {
     }
     for (PodEvent.Type type : PodEvent.Type.values()) {
       events.labelValues(type.name());
+      for (WatchStatus.Skip reason : WatchStatus.Skip.values()) {
+        skipped.labelValues(type.name(), reason.label());
+      }
     }
     refused.labelValues("destination");
     refused.labelValues("limit");
@@ -112,6 +118,11 @@ public final class Metrics implements DeliveryObserver {
       @Override
       protected void eventReceived(PodEvent.Type type) {
         events.labelValues(type.name()).inc();
+      }
+
+      @Override
+      protected void eventSkipped(PodEvent.Type type, WatchStatus.Skip reason) {
+        skipped.labelValues(type.name(), reason.label()).inc();
       }
 
       @Override

@@ -7,12 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
-import java.util.RandomAccess;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 
 /**
  * Writes the webhook body {@code {"pod": …, "env": …}}. The pod is written from the generic tree
@@ -71,7 +68,7 @@ public final class PayloadWriter {
       out.write(POD);
       try (JsonGenerator gen = mapper.getFactory().createGenerator(out)) {
         gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-        new Tree(gen).resource(pod);
+        new JsonTree(gen, mapper).resource(pod);
       }
       out.write(ENV);
       out.write(env);
@@ -91,76 +88,6 @@ public final class PayloadWriter {
   private static UncheckedIOException failed(GenericKubernetesResource pod, IOException e) {
     return new UncheckedIOException("could not write the payload of pod "
         + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName(), e);
-  }
-
-  /** Writes a resource and the generic tree under it; one per body. */
-  private final class Tree implements BiConsumer<Object, Object> {
-    private final JsonGenerator gen;
-
-    Tree(JsonGenerator gen) {
-      this.gen = gen;
-    }
-
-    /** As Jackson writes GenericKubernetesResource: its non-null properties, then every other field. */
-    void resource(GenericKubernetesResource resource) throws IOException {
-      gen.writeStartObject();
-      if (resource.getApiVersion() != null) {
-        gen.writeStringField("apiVersion", resource.getApiVersion());
-      }
-      if (resource.getKind() != null) {
-        gen.writeStringField("kind", resource.getKind());
-      }
-      if (resource.getMetadata() != null) {
-        gen.writeFieldName("metadata");
-        mapper.writeValue(gen, resource.getMetadata());
-      }
-      resource.getAdditionalProperties().forEach(this);
-      gen.writeEndObject();
-    }
-
-    private void value(Object value) throws IOException {
-      if (value == null) {
-        gen.writeNull();
-      } else if (value instanceof String s) {
-        gen.writeString(s);
-      } else if (value instanceof Map<?, ?> map) {
-        gen.writeStartObject();
-        map.forEach(this);
-        gen.writeEndObject();
-      } else if (value instanceof List<?> list) {
-        gen.writeStartArray();
-        if (list instanceof RandomAccess) {
-          for (int i = 0, n = list.size(); i < n; i++) {
-            value(list.get(i));
-          }
-        } else {
-          for (Object item : list) {
-            value(item);
-          }
-        }
-        gen.writeEndArray();
-      } else if (value instanceof Boolean b) {
-        gen.writeBoolean(b);
-      } else if (value instanceof Integer || value instanceof Long) {
-        gen.writeNumber(((Number) value).longValue());
-      } else if (value instanceof Double d) {
-        gen.writeNumber(d);
-      } else {
-        // Big numbers and anything else, as Jackson writes them.
-        mapper.writeValue(gen, value);
-      }
-    }
-
-    /** One field of a map. */
-    @Override
-    public void accept(Object key, Object value) {
-      try {
-        gen.writeFieldName(key.toString());
-        value(value);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 
   /** A body's bytes, kept per thread and reused. */

@@ -5,6 +5,7 @@ import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.DeliveryId;
 import io.k8vent.payload.PayloadWriter;
 import io.k8vent.payload.Signer;
+import io.k8vent.payload.WireFormat;
 import io.k8vent.watch.PodEvent;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -17,7 +18,8 @@ import org.slf4j.MDC;
 /**
  * Turns a pod event into deliveries: picks the webhooks (the pod's annotation, else the global
  * list; never both), the environment tag (the annotation's, else the process's), writes the body
- * once and signs it once, and hands one delivery per URL to {@code deliveries}. Webhooks a pod
+ * once in the configured {@link WireFormat} and signs it once, and hands one delivery per URL to
+ * {@code deliveries}. Webhooks a pod
  * chose get only ATOMIST_ENVIRONMENT and no signature unless the operator opted in
  * ({@link AnnotationOptIns}); as a pod's targets are all global or all its own, one body serves them all.
  */
@@ -29,6 +31,7 @@ public final class Router {
   private final PayloadWriter writer;
   private final Signer signer;
   private final AnnotationOptIns optIns;
+  private final WireFormat format;
   private final Deliveries deliveries;
 
   /** Where deliveries go: true when {@code url} took {@code delivery}, false when a limit refused it. */
@@ -39,12 +42,13 @@ public final class Router {
 
   /** {@code signer} is null without a secret. */
   public Router(List<URI> globalWebhooks, AnnotationPolicy policy, PayloadWriter writer, Signer signer,
-      AnnotationOptIns optIns, Deliveries deliveries) {
+      AnnotationOptIns optIns, WireFormat format, Deliveries deliveries) {
     this.globalWebhooks = List.copyOf(globalWebhooks);
     this.policy = policy;
     this.writer = writer;
     this.signer = signer;
     this.optIns = optIns;
+    this.format = format;
     this.deliveries = deliveries;
   }
 
@@ -64,15 +68,21 @@ public final class Router {
     if (event.type() == PodEvent.Type.DELETED) {
       markDeleted(pod);
     }
-    byte[] body = writer.write(pod, annotation.environment().orElse(null),
+    String environment = annotation.environment().orElse(null);
+    byte[] json = writer.write(pod, environment,
         podsOwn && !optIns.fullEnv() ? PayloadWriter.EnvScope.TAG_ONLY : PayloadWriter.EnvScope.FULL);
-    Signer.Signatures signatures = signer == null || podsOwn && !optIns.signed() ? null : signer.sign(body);
     String resourceVersion = pod.getMetadata().getResourceVersion();
     String id = DeliveryId.of(event.key(), resourceVersion, event.type().name());
+    WireFormat.Deletion deletion = event.type() != PodEvent.Type.DELETED ? null
+        : event.leftSelection() ? WireFormat.Deletion.LEFT_SELECTION : WireFormat.Deletion.DELETED;
+    WireFormat.Message message = format.wrap(json, new WireFormat.Event(event.type().name(), id,
+        pod.getMetadata().getNamespace(), pod.getMetadata().getName(), environment, deletion));
+    Signer.Signatures signatures = signer == null || podsOwn && !optIns.signed() ? null : signer.sign(message.body());
     List<URI> refused = new java.util.ArrayList<>();
     for (URI url : targets) {
       if (!deliveries.submit(url, new Delivery(event.key(), event.namespacedName(), event.type().name(),
-          resourceVersion, body, signatures, id, event.receivedNanos()))) {
+          resourceVersion, message.body(), signatures, id, event.receivedNanos(), message.contentType(),
+          message.headers()))) {
         refused.add(url);
       }
     }

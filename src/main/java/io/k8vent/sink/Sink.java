@@ -64,9 +64,12 @@ public final class Sink implements AutoCloseable {
     }
   }
 
-  /** One request as received, with the status the sink answered. */
+  /**
+   * One request as received, with the status the sink answered. {@code cloudEvent} describes a
+   * CloudEvent (its mode and type), null for a plain body.
+   */
   public record Received(long number, Instant at, String method, String path, String event, byte[] body,
-      Signature signature, int status) {
+      Signature signature, int status, String cloudEvent) {
 
     /** The body as JSON, or null when it is not JSON. */
     public JsonNode json() {
@@ -77,9 +80,14 @@ public final class Sink implements AutoCloseable {
       }
     }
 
+    /** k8vent's {@code {"pod","env"}} object: the body, or a structured CloudEvent's data; null when not JSON. */
+    public JsonNode payload() {
+      return payloadOf(json());
+    }
+
     /** One line about the request: what it carried, its signature, the answer. */
     public String summary() {
-      JsonNode json = json();
+      JsonNode json = payload();
       String what;
       if (json == null) {
         what = "(not JSON)";
@@ -92,9 +100,15 @@ public final class Sink implements AutoCloseable {
         what = metadata.path("namespace").asText("?") + "/" + metadata.path("name").asText("?") + " "
             + json.path("pod").path("status").path("phase").asText("-");
       }
-      return String.format("%s #%d %s %s %s %s %d bytes, %s -> %d", TIME.format(at), number, method, path,
-          event == null ? "-" : event, what, body.length, signature.text(), status);
+      return String.format("%s #%d %s %s %s %s %d bytes%s, %s -> %d", TIME.format(at), number, method, path,
+          event == null ? "-" : event, what, body.length, cloudEvent == null ? "" : " as " + cloudEvent,
+          signature.text(), status);
     }
+  }
+
+  /** k8vent's {@code {"pod","env"}} object in a body read as JSON: a structured CloudEvent's data, else the body. */
+  public static JsonNode payloadOf(JsonNode json) {
+    return json != null && json.has("specversion") && json.has("data") ? json.get("data") : json;
   }
 
   /** Answer {@code status} to the first {@code count} requests (count < 0: to every request). */
@@ -164,13 +178,30 @@ public final class Sink implements AutoCloseable {
       }
       listener.accept(new Received(number, Instant.now(), exchange.getRequestMethod(),
           exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders().getFirst("X-K8vent-Event"), body,
-          signature, status));
+          signature, status, cloudEvent(exchange, body)));
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(status, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(answer);
       }
     }
+  }
+
+  /** "CloudEvent binary TYPE" or "CloudEvent structured TYPE", or null for a plain body. */
+  private static String cloudEvent(HttpExchange exchange, byte[] body) {
+    String type = exchange.getRequestHeaders().getFirst("ce-type");
+    if (exchange.getRequestHeaders().getFirst("ce-specversion") != null) {
+      return "CloudEvent binary " + type;
+    }
+    String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+    if (contentType != null && contentType.startsWith("application/cloudevents+json")) {
+      try {
+        return "CloudEvent structured " + MAPPER.readTree(body).path("type").asText("?");
+      } catch (IOException e) {
+        return "CloudEvent structured (not JSON)";
+      }
+    }
+    return null;
   }
 
   private Signature check(HttpExchange exchange, byte[] body) {

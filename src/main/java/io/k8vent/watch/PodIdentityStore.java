@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import io.k8vent.payload.PodFingerprint;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -16,25 +17,51 @@ import java.util.stream.Stream;
  * resourceVersion, labels and one annotation (the one that routes the pod). Read straight from the
  * pod's metadata; label keys and the namespace are shared between pods. fabric8's
  * ReducedStateItemStore converts each whole pod to a map to pick its fields, which was most of the
- * allocation of an initial list, and kept every annotation (BENCHMARKS.md).
+ * allocation of an initial list, and kept every annotation (BENCHMARKS.md). With fingerprints on, it
+ * also keeps each state's {@link PodFingerprint}, and tells the handler whether a new state shows
+ * anything new ({@link #sameContentAsNext}).
  */
 final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
   private static final String[] NO_LABELS = new String[0];
 
-  private record Kept(String namespace, String name, String resourceVersion, String[] labels, String annotation) {}
+  private record Kept(String namespace, String name, String resourceVersion, String[] labels, String annotation,
+      long fingerprint) {}
+
+  /**
+   * A pod as this store hands it back. fabric8 passes what {@link #put} returns to the handler as
+   * the old state of an update, so the comparison made here reaches the handler with it.
+   */
+  private static final class Stored extends GenericKubernetesResource {
+    private final boolean sameContentAsNext;
+
+    Stored(boolean sameContentAsNext) {
+      this.sameContentAsNext = sameContentAsNext;
+    }
+  }
+
+  /**
+   * Whether {@code old}, the previous state of an update as fabric8 hands it to the handler, has the
+   * same fingerprint as the state that replaced it: nothing kubectl shows changed.
+   */
+  static boolean sameContentAsNext(GenericKubernetesResource old) {
+    return old instanceof Stored stored && stored.sameContentAsNext;
+  }
 
   private final String keptAnnotation;
   private final Backlog backlog;
+  private final boolean fingerprints;
   private final Map<String, Kept> pods = new ConcurrentHashMap<>();
 
   /**
    * @param keptAnnotation the one annotation to keep, by key
    * @param backlog counts the notifications each change here gives the handler, and holds the
    *     informer back while too many are outstanding
+   * @param fingerprints whether to fingerprint each state, so the handler can skip updates that show nothing new
    */
-  PodIdentityStore(String keptAnnotation, Backlog backlog) {
+  PodIdentityStore(String keptAnnotation, Backlog backlog, boolean fingerprints) {
     this.keptAnnotation = keptAnnotation;
     this.backlog = backlog;
+    this.fingerprints = fingerprints;
   }
 
   @Override
@@ -45,13 +72,13 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
   @Override
   public GenericKubernetesResource put(String key, GenericKubernetesResource pod) {
     backlog.awaitRoom();
-    Kept kept = keep(pod.getMetadata());
+    Kept kept = keep(pod.getMetadata(), fingerprints ? PodFingerprint.of(pod) : 0);
     Kept old = pods.put(key, kept);
     // fabric8 notifies a new pod, or a known one whose resourceVersion changed.
     if (old == null || !Objects.equals(old.resourceVersion(), kept.resourceVersion())) {
       backlog.queued();
     }
-    return restore(key, old);
+    return restore(key, old, fingerprints && old != null && old.fingerprint() == kept.fingerprint());
   }
 
   @Override
@@ -60,7 +87,7 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
     if (old != null) {
       backlog.queued();
     }
-    return restore(key, old);
+    return restore(key, old, false);
   }
 
   @Override
@@ -70,7 +97,7 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
 
   @Override
   public Stream<GenericKubernetesResource> values() {
-    return pods.entrySet().stream().map(e -> restore(e.getKey(), e.getValue()));
+    return pods.entrySet().stream().map(e -> restore(e.getKey(), e.getValue(), false));
   }
 
   @Override
@@ -80,7 +107,7 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
 
   @Override
   public GenericKubernetesResource get(String key) {
-    return restore(key, pods.get(key));
+    return restore(key, pods.get(key), false);
   }
 
   @Override
@@ -88,7 +115,7 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
     return false;
   }
 
-  private Kept keep(ObjectMeta meta) {
+  private Kept keep(ObjectMeta meta, long fingerprint) {
     Map<String, String> labels = meta.getLabels();
     String[] flat = NO_LABELS;
     if (labels != null && !labels.isEmpty()) {
@@ -102,10 +129,10 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
     Map<String, String> annotations = meta.getAnnotations();
     String namespace = meta.getNamespace();
     return new Kept(namespace == null ? null : namespace.intern(), meta.getName(), meta.getResourceVersion(), flat,
-        annotations == null ? null : annotations.get(keptAnnotation));
+        annotations == null ? null : annotations.get(keptAnnotation), fingerprint);
   }
 
-  private GenericKubernetesResource restore(String uid, Kept kept) {
+  private GenericKubernetesResource restore(String uid, Kept kept, boolean sameContentAsNext) {
     if (kept == null) {
       return null;
     }
@@ -124,7 +151,7 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
     if (kept.annotation() != null) {
       meta.setAnnotations(new LinkedHashMap<>(Map.of(keptAnnotation, kept.annotation())));
     }
-    GenericKubernetesResource pod = new GenericKubernetesResource();
+    GenericKubernetesResource pod = new Stored(sameContentAsNext);
     pod.setApiVersion("v1");
     pod.setKind("Pod");
     pod.setMetadata(meta);

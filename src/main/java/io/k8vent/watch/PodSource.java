@@ -3,9 +3,12 @@ package io.k8vent.watch;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -41,6 +44,7 @@ public final class PodSource implements AutoCloseable {
   private final KubernetesClient client;
   private final List<String> namespaces;
   private final String keptAnnotation;
+  private final Selection selection;
   private final Consumer<PodEvent> sink;
   private final WatchStatus status;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
@@ -56,13 +60,15 @@ public final class PodSource implements AutoCloseable {
   /**
    * @param namespaces namespaces to watch; empty means all
    * @param keptAnnotation the annotation (by key) to remember for pods deleted while the watch is down
+   * @param selection which pods the API server sends, and which of their events go on to {@code sink}
    * @param sink receives events on the informer thread, so it must not block for long
    */
-  public PodSource(KubernetesClient client, List<String> namespaces, String keptAnnotation, Consumer<PodEvent> sink,
-      WatchStatus status) {
+  public PodSource(KubernetesClient client, List<String> namespaces, String keptAnnotation, Selection selection,
+      Consumer<PodEvent> sink, WatchStatus status) {
     this.client = client;
     this.namespaces = List.copyOf(namespaces);
     this.keptAnnotation = keptAnnotation;
+    this.selection = selection;
     this.sink = sink;
     this.status = status;
   }
@@ -112,12 +118,24 @@ public final class PodSource implements AutoCloseable {
 
   private CompletableFuture<Void> startInformer(String namespace) {
     var resources = client.genericKubernetesResources(PODS);
-    var scoped = namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace);
+    FilterWatchListDeletable<GenericKubernetesResource, GenericKubernetesResourceList,
+        Resource<GenericKubernetesResource>> scoped =
+            namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace);
+    if (selection.labels() != null) {
+      scoped = scoped.withLabelSelector(selection.labels().text());
+    }
+    if (selection.fields() != null) {
+      for (FieldSelector.Term term : selection.fields().terms()) {
+        scoped = term.equals() ? scoped.withField(term.field(), term.value())
+            : scoped.withoutField(term.field(), term.value());
+      }
+    }
     SharedIndexInformer<GenericKubernetesResource> informer = scoped.withLimit(PAGE_SIZE).runnableInformer(0);
     Backlog backlog = new Backlog(BACKLOG_LIMIT);
-    informer.itemStore(new PodIdentityStore(keptAnnotation, backlog));
+    informer.itemStore(new PodIdentityStore(keptAnnotation, backlog, selection.visibleChangesOnly()));
     informer.removeNamespaceIndex();
-    String scope = namespace == null ? "all namespaces" : "namespace " + namespace;
+    String scope = (namespace == null ? "all namespaces" : "namespace " + namespace)
+        + (selection.selective() ? " with " + selection.describe() : "");
     informer.exceptionHandler((started, t) -> {
       status.watchFailed(scope, t);
       return true;
@@ -151,7 +169,7 @@ public final class PodSource implements AutoCloseable {
 
     @Override
     public void onAdd(GenericKubernetesResource pod) {
-      emit(PodEvent.Type.ADDED, pod);
+      emit(PodEvent.Type.ADDED, pod, false);
     }
 
     @Override
@@ -162,16 +180,26 @@ public final class PodSource implements AutoCloseable {
         backlog.handled();
         return;
       }
-      emit(PodEvent.Type.MODIFIED, newPod);
+      if (selection.visibleChangesOnly() && PodIdentityStore.sameContentAsNext(oldPod)) {
+        status.eventSkipped(PodEvent.Type.MODIFIED, WatchStatus.Skip.UNCHANGED);
+        backlog.handled();
+        return;
+      }
+      emit(PodEvent.Type.MODIFIED, newPod, false);
     }
 
     @Override
     public void onDelete(GenericKubernetesResource pod, boolean finalStateUnknown) {
+      GenericKubernetesResource stillThere = selection.selective() ? existing(pod) : null;
+      if (stillThere != null) {
+        emit(PodEvent.Type.DELETED, stillThere, true);
+        return;
+      }
       if (finalStateUnknown) {
         LOG.info("pod {}/{} was deleted while the watch was down; sending the last state k8vent kept",
             pod.getMetadata().getNamespace(), pod.getMetadata().getName());
       }
-      emit(PodEvent.Type.DELETED, pod);
+      emit(PodEvent.Type.DELETED, pod, false);
     }
 
     @Override
@@ -190,16 +218,40 @@ public final class PodSource implements AutoCloseable {
       listed.complete(null);
     }
 
-    private void emit(PodEvent.Type type, GenericKubernetesResource pod) {
+    private void emit(PodEvent.Type type, GenericKubernetesResource pod, boolean leftSelection) {
       status.eventReceived(type);
+      if (!selection.events().contains(type)) {
+        status.eventSkipped(type, WatchStatus.Skip.EVENT_TYPE);
+        backlog.handled();
+        return;
+      }
       try {
-        sink.accept(new PodEvent(type, pod, System.nanoTime()));
+        sink.accept(new PodEvent(type, pod, System.nanoTime(), leftSelection));
       } catch (RuntimeException e) {
         LOG.error("could not handle {} of pod {}/{}; other pods are unaffected", type,
             pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e);
       } finally {
         backlog.handled();
       }
+    }
+  }
+
+  /**
+   * The API server reports a pod that stops matching the selectors as deleted (with its last
+   * matching state), and a relist cannot tell either: so k8vent asks for the pod by name. Returns
+   * it as it is now when the same pod (by uid) still exists, else null (gone, re-created under the
+   * same name, or the API server did not answer: then it is reported deleted).
+   */
+  private GenericKubernetesResource existing(GenericKubernetesResource pod) {
+    ObjectMeta meta = pod.getMetadata();
+    try {
+      GenericKubernetesResource now = client.genericKubernetesResources(PODS).inNamespace(meta.getNamespace())
+          .withName(meta.getName()).get();
+      return now != null && Objects.equals(now.getMetadata().getUid(), meta.getUid()) ? now : null;
+    } catch (KubernetesClientException e) {
+      LOG.warn("pod {}/{} left the watch, and k8vent could not ask the API server whether it still exists ({}); "
+          + "reporting it deleted", meta.getNamespace(), meta.getName(), e.getMessage());
+      return null;
     }
   }
 

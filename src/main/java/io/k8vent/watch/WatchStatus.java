@@ -78,6 +78,28 @@ public class WatchStatus {
   /** Hook for metrics; called for each pod event the watch delivers. */
   protected void eventReceived(PodEvent.Type type) {}
 
+  /** Why a pod event from the watch was not sent. */
+  public enum Skip {
+    /** A MODIFIED that changed nothing {@code kubectl get -o json} shows (the change filter). */
+    UNCHANGED("unchanged"),
+    /** Its type is not among those --events sends. */
+    EVENT_TYPE("event_type");
+
+    private final String label;
+
+    Skip(String label) {
+      this.label = label;
+    }
+
+    /** The metrics label value. */
+    public String label() {
+      return label;
+    }
+  }
+
+  /** Hook for metrics; called for each pod event that is not sent, and why. */
+  protected void eventSkipped(PodEvent.Type type, Skip reason) {}
+
   public boolean ready() {
     return initialListDone.get() && problem.get() == null;
   }

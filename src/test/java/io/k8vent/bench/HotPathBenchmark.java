@@ -3,7 +3,9 @@ package io.k8vent.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.k8vent.payload.PayloadWriter;
+import io.k8vent.payload.PodFingerprint;
 import io.k8vent.payload.Signer;
+import io.k8vent.payload.WireFormat;
 import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.route.Router;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +62,8 @@ public class HotPathBenchmark {
     writer = new PayloadWriter(new ObjectMapper(), env);
     signer = new Signer("bench-secret");
     router = new Router(List.of(URI.create("https://webhook.atomist.com/atomist/kube/teams/T1")),
-        AnnotationPolicy.allowAll(), writer, signer, AnnotationOptIns.NONE, (url, delivery) -> {
+        AnnotationPolicy.allowAll(), writer, signer, AnnotationOptIns.NONE,
+        new WireFormat(WireFormat.Kind.K8VENT, "production", Clock.systemUTC()), (url, delivery) -> {
           sink.consume(delivery);
           return true;
         });
@@ -72,6 +76,12 @@ public class HotPathBenchmark {
     return writer.write(pod, null, PayloadWriter.EnvScope.FULL);
   }
 
+  /** The fingerprint the change filter compares, of one received pod. */
+  @Benchmark
+  public long fingerprint() {
+    return PodFingerprint.of(pod);
+  }
+
   /** Both HMAC signatures of one body. */
   @Benchmark
   public Signer.Signatures signPayload() {
@@ -81,6 +91,6 @@ public class HotPathBenchmark {
   /** A whole event: annotation, payload, signatures and the delivery handed to its queue. */
   @Benchmark
   public void routeEvent() {
-    router.route(new PodEvent(PodEvent.Type.MODIFIED, pod, System.nanoTime()));
+    router.route(new PodEvent(PodEvent.Type.MODIFIED, pod, System.nanoTime(), false));
   }
 }

@@ -72,17 +72,14 @@ class LeaderHandoverIT {
         admin.pods().inNamespace(ns).resource(pod(ns, "backlog-" + i)).create();
       }
       Settings base = TestSettings.forUrls(hook.url());
-      Settings settings = new Settings(base.webhooks(), null, List.of(ns), null, null, base.envFilter(),
-          base.annotationPolicy(), base.retryPolicy(), 1, base.connectTimeout(), Duration.ofSeconds(60), null,
-          base.shutdownTimeout(), 0, new LeaderElectionSettings(ns, "k8vent", "replica-a", Duration.ofSeconds(6)),
-          base.annotationOptIns(), base.safety());
+      Settings settings = base.toBuilder().namespaces(List.of(ns)).maxInFlight(1)
+          .requestTimeout(Duration.ofSeconds(60))
+          .leaderElection(new LeaderElectionSettings(ns, "k8vent", "replica-a", Duration.ofSeconds(6))).build();
       DaemonRunner replica = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(),
           new WatchStatus(), new DeliveryObserver() {}), client, settings.leaderElection());
       Settings witnessSettings = TestSettings.forUrls(witnessHook.url());
-      Daemon witness = startDaemon(new Settings(witnessSettings.webhooks(), null, List.of(ns), null, null,
-          witnessSettings.envFilter(), witnessSettings.annotationPolicy(), witnessSettings.retryPolicy(), 8,
-          witnessSettings.connectTimeout(), witnessSettings.requestTimeout(), null, witnessSettings.shutdownTimeout(), 0,
-          null, witnessSettings.annotationOptIns(), witnessSettings.safety()), witnessClient, Map.of(),
+      Daemon witness = startDaemon(witnessSettings.toBuilder().namespaces(List.of(ns)).maxInFlight(8)
+          .leaderElection(null).build(), witnessClient, Map.of(),
           new WatchStatus(), new DeliveryObserver() {});
       int baseline = -1;
       try {

@@ -184,8 +184,6 @@ class RbacAndManifestsIT {
   }
 
   private static Settings withNamespaces(Settings s, List<String> namespaces) {
-    return new Settings(s.webhooks(), s.secret(), namespaces, s.kubeconfig(), s.context(), s.envFilter(),
-        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(), s.safety());
+    return s.toBuilder().namespaces(namespaces).build();
   }
 }

@@ -192,10 +192,8 @@ class RealClusterIT {
 
   private static DaemonRunner replica(WebhookReceiver hook, KubernetesClient client, String ns, String identity) {
     Settings base = TestSettings.forUrls(hook.url());
-    Settings settings = new Settings(base.webhooks(), null, List.of(ns), null, null, base.envFilter(),
-        base.annotationPolicy(), base.retryPolicy(), base.maxInFlight(), base.connectTimeout(), base.requestTimeout(),
-        null, base.shutdownTimeout(), 0, new LeaderElectionSettings(ns, "k8vent", identity, Duration.ofSeconds(6)),
-        base.annotationOptIns(), base.safety());
+    Settings settings = base.toBuilder().namespaces(List.of(ns))
+        .leaderElection(new LeaderElectionSettings(ns, "k8vent", identity, Duration.ofSeconds(6))).build();
     return new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), new WatchStatus(), new DeliveryObserver() {}),
         client, settings.leaderElection());
   }

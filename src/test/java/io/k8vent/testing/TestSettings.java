@@ -7,6 +7,8 @@ import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
+import io.k8vent.payload.WireFormat;
+import io.k8vent.watch.Selection;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +20,8 @@ public final class TestSettings {
   public static Settings forUrls(URI... urls) {
     return new Settings(List.of(urls), null, List.of(), null, null, EnvFilter.defaults(),
         AnnotationPolicy.allowAll(), fastRetries(), 8, Duration.ofSeconds(2), Duration.ofSeconds(5), null,
-        Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, allowing(WebhookSafety.defaults(), LOOPBACK));
+        Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, allowing(WebhookSafety.defaults(), LOOPBACK),
+        Selection.DEFAULT, WireFormat.Kind.K8VENT);
   }
 
   /** Webhook receivers in tests listen on loopback, which annotation webhooks may not reach by default. */
@@ -37,43 +40,29 @@ public final class TestSettings {
   }
 
   public static Settings withSecret(Settings s, String secret) {
-    return new Settings(s.webhooks(), secret, s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
-        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
-        s.safety());
+    return s.toBuilder().secret(secret).build();
   }
 
   public static Settings withEnvFilter(Settings s, EnvFilter filter) {
-    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), filter,
-        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
-        s.safety());
+    return s.toBuilder().envFilter(filter).build();
   }
 
   public static Settings withPolicy(Settings s, AnnotationPolicy policy) {
-    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
-        policy, s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(),
-        s.safety());
+    return s.toBuilder().annotationPolicy(policy).build();
   }
 
   public static Settings withAnnotationOptIns(Settings s, AnnotationOptIns optIns) {
-    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
-        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), optIns, s.safety());
+    return s.toBuilder().annotationOptIns(optIns).build();
   }
 
   public static Settings withSafety(Settings s, WebhookSafety safety) {
-    return new Settings(s.webhooks(), s.secret(), s.namespaces(), s.kubeconfig(), s.context(), s.envFilter(),
-        new AnnotationPolicy(AnnotationPolicy.Mode.ALLOW, List.of(), safety.webhooksPerAnnotation()), s.retryPolicy(),
-        s.maxInFlight(), s.connectTimeout(), s.requestTimeout(), s.webhookCas(), s.shutdownTimeout(), s.opsPort(),
-        s.leaderElection(), s.annotationOptIns(), safety);
+    return s.toBuilder().safety(safety)
+        .annotationPolicy(new AnnotationPolicy(AnnotationPolicy.Mode.ALLOW, List.of(), safety.webhooksPerAnnotation()))
+        .build();
   }
 
   /** The same settings watching only {@code namespace}, as tests sharing one API server need. */
   public static Settings inNamespace(Settings s, String namespace) {
-    return new Settings(s.webhooks(), s.secret(), List.of(namespace), s.kubeconfig(), s.context(), s.envFilter(),
-        s.annotationPolicy(), s.retryPolicy(), s.maxInFlight(), s.connectTimeout(), s.requestTimeout(),
-        s.webhookCas(), s.shutdownTimeout(), s.opsPort(), s.leaderElection(), s.annotationOptIns(), s.safety());
+    return s.toBuilder().namespaces(List.of(namespace)).build();
   }
 }

@@ -24,7 +24,7 @@ class PodIdentityStoreTest {
 
   @Test
   void keepsIdentityLabelsAndTheRoutingAnnotationOnly() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100));
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100), true);
     GenericKubernetesResource full = pod("u1", "7");
     String key = store.getKey(full);
 
@@ -45,7 +45,7 @@ class PodIdentityStoreTest {
 
   @Test
   void putReturnsThePreviousStateAndRemoveForgetsThePod() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100));
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100), true);
     store.put("u1", pod("u1", "7"));
     store.put("u2", pod("u2", "3"));
 
@@ -62,7 +62,7 @@ class PodIdentityStoreTest {
 
   @Test
   void aPodWithoutLabelsOrAnnotationsKeepsItsIdentity() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100));
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100), true);
     GenericKubernetesResource bare = new GenericKubernetesResource();
     bare.setMetadata(new ObjectMetaBuilder().withNamespace("ns").withName("bare").withUid("u9").withResourceVersion("1").build());
 
@@ -78,7 +78,7 @@ class PodIdentityStoreTest {
   @Test
   void countsForTheBacklogWhatFabric8NotifiesTheHandlerOf() {
     Backlog backlog = new Backlog(100);
-    PodIdentityStore store = new PodIdentityStore(ROUTING, backlog);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, backlog, true);
 
     store.put("u1", pod("u1", "7"));
     store.put("u1", pod("u1", "7"));

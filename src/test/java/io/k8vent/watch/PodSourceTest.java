@@ -25,7 +25,7 @@ class PodSourceTest {
   @Test
   void resyncOrRelistOfAnUnchangedPodSendsNothing() {
     List<PodEvent> events = new ArrayList<>();
-    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", events::add, new WatchStatus()).handler();
+    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add, new WatchStatus()).handler();
     GenericKubernetesResource cached = pod("10");
 
     handler.onUpdate(cached, cached);
@@ -39,7 +39,7 @@ class PodSourceTest {
   @Test
   void aFailingConsumerDoesNotStopTheNextEvent() {
     List<PodEvent> events = new ArrayList<>();
-    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", e -> {
+    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, e -> {
       if (e.pod().getMetadata().getResourceVersion().equals("1")) {
         throw new IllegalStateException("boom");
       }
@@ -68,7 +68,7 @@ class PodSourceTest {
     WatchStatus status = new WatchStatus();
     try (KubernetesClient client = KubeClients.configure(new KubernetesClientBuilder()
         .withConfig(server.createClient().getConfiguration()), null, false).build();
-        PodSource source = new PodSource(client, List.of(), "atomist.com/k8vent", events::add, status)) {
+        PodSource source = new PodSource(client, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add, status)) {
       source.start().get(30, TimeUnit.SECONDS);
 
       assertThat(events).extracting(e -> e.pod().getMetadata().getName()).containsExactly("a", "b");
