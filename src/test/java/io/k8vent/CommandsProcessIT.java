@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.k8vent.sink.Sink;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.KubeApiServer;
@@ -47,6 +48,17 @@ class CommandsProcessIT {
     assertThat(out).containsPattern("real kube-apiserver v1\\.\\d+\\.\\d+ and etcd");
   }
 
+  @Test
+  void demoSendsStructuredCloudEventsWhenAsked() throws Exception {
+    String out = demo("--in-memory", "--format", "cloudevents", "--cloudevents-mode", "structured");
+
+    assertThat(out).contains("POSTs each change to the sink as a CloudEvent (structured mode)");
+    JsonNode example = MAPPER.readTree(dir.resolve("example.json").toFile());
+    assertThat(example.get("specversion").asText()).isEqualTo("1.0");
+    assertThat(example.get("type").asText()).isEqualTo("io.k8vent.pod.modified");
+    assertThat(example.get("subject").asText()).startsWith("k8vent-demo/demo-");
+  }
+
   /** Runs the demo from the jar for a few seconds, checks what every demo shows, returns its output. */
   private String demo(String... apiChoice) throws Exception {
     Path payload = dir.resolve("example.json");
@@ -74,7 +86,7 @@ class CommandsProcessIT {
     assertThat(signed.group(2)).isEqualTo(signed.group(1)).isEqualTo(summary.group(1));
     assertThat(out).contains(payload.toAbsolutePath().toString());
 
-    JsonNode example = MAPPER.readTree(payload.toFile());
+    JsonNode example = Sink.payloadOf(MAPPER.readTree(payload.toFile()));
     assertThat(example.fieldNames()).toIterable().containsExactly("pod", "env");
     assertThat(example.at("/pod/kind").asText()).isEqualTo("Pod");
     assertThat(example.at("/pod/status/phase").asText()).isEqualTo("Running");

@@ -56,6 +56,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Demo {
   public static final String NAMESPACE = "k8vent-demo";
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** How long the demo waits past its duration for the script's last change to be delivered. */
+  private static final Duration LAST_CHANGE_WAIT = Duration.ofSeconds(15);
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
       .withZone(ZoneId.systemDefault());
 
@@ -74,6 +76,9 @@ public final class Demo {
   private final AtomicReference<byte[]> example = new AtomicReference<>();
   private final AtomicInteger validSignatures = new AtomicInteger();
   private final AtomicInteger received = new AtomicInteger();
+  /** The pod the script deletes last, and whether its deletion was delivered (or failed for good). */
+  private volatile String lastDeleted;
+  private final CountDownLatch lastDeletionDone = new CountDownLatch(1);
 
   /** @param interrupted counted down to end the demo early (Ctrl-C) */
   public Demo(Options options, Map<String, String> processEnv, PrintWriter out, CountDownLatch interrupted) {
@@ -118,7 +123,10 @@ public final class Demo {
           daemon.start().get(30, TimeUnit.SECONDS);
           print("k8vent is watching (initial list done)");
           script(api, start);
-          interrupted.await(remaining(start), TimeUnit.NANOSECONDS);
+          if (!interrupted.await(remaining(start), TimeUnit.NANOSECONDS)) {
+            // The watch must see the script's last change before k8vent stops watching, however slow the host.
+            lastDeletionDone.await(LAST_CHANGE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+          }
           print("stopping: k8vent delivers what is still queued, then exits");
           daemon.shutdown();
         } finally {
@@ -161,6 +169,7 @@ public final class Demo {
     for (int i = 1; i <= n; i += 2) {
       int id = i;
       steps.add(new Step("delete pod " + name(id), () -> pod(api, id).delete()));
+      lastDeleted = NAMESPACE + "/" + name(id);
     }
     long pause = Math.min(TimeUnit.SECONDS.toNanos(2), remaining(start) * 7 / 10 / steps.size());
     for (Step step : steps) {
@@ -283,6 +292,7 @@ public final class Demo {
       double millis = (System.nanoTime() - d.receivedNanos()) / 1e6;
       stats.delivered(d.eventType(), millis);
       line(url, d, r, String.format("%6.1f ms", millis) + (attempts > 1 ? " (attempt " + attempts + ")" : ""));
+      ended(d);
     }
 
     @Override
@@ -295,12 +305,21 @@ public final class Demo {
     public void rejected(URI url, Delivery d, SendResult r) {
       stats.failed(d.eventType());
       line(url, d, r, "rejected, not retried");
+      ended(d);
     }
 
     @Override
     public void gaveUp(URI url, Delivery d, SendResult r, int attempts) {
       stats.failed(d.eventType());
       line(url, d, r, "gave up after " + attempts + " attempts");
+      ended(d);
+    }
+
+    /** A delivery ended (answered, rejected or given up). */
+    private void ended(Delivery d) {
+      if ("DELETED".equals(d.eventType()) && d.podName().equals(lastDeleted)) {
+        lastDeletionDone.countDown();
+      }
     }
 
     private void line(URI url, Delivery d, SendResult r, String outcome) {

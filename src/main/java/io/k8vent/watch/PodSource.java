@@ -190,7 +190,8 @@ public final class PodSource implements AutoCloseable {
 
     @Override
     public void onDelete(GenericKubernetesResource pod, boolean finalStateUnknown) {
-      GenericKubernetesResource stillThere = selection.selective() ? existing(pod) : null;
+      GenericKubernetesResource stillThere =
+          selection.selective() && selection.events().contains(PodEvent.Type.DELETED) ? existing(pod) : null;
       if (stillThere != null) {
         emit(PodEvent.Type.DELETED, stillThere, true);
         return;

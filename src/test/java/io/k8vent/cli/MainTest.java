@@ -3,8 +3,11 @@ package io.k8vent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k8vent.config.Settings;
+import io.k8vent.payload.WireFormat;
 import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
+import io.k8vent.watch.FieldSelector;
+import io.k8vent.watch.PodEvent;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -86,6 +89,51 @@ class MainTest {
     assertThat(run(env, "--log-format", "xml").err()).contains("--log-format");
     assertThat(run(env, "--webhook-ca-file", home.resolve("missing.pem").toString()).err()).contains("--webhook-ca-file");
     assertThat(run(env, "--max-in-flight", "0").code()).isEqualTo(2);
+  }
+
+  @Test
+  void badSelectorsEventTypesAndFormatsExitTwoNamingTheOption() {
+    Map<String, String> env = Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a");
+    Map<String[], String> cases = new java.util.LinkedHashMap<>();
+    cases.put(new String[] {"--label-selector", "app in web"}, "--label-selector \"app in web\" expects '('");
+    cases.put(new String[] {"--field-selector", "spec.host=a"}, "--field-selector \"spec.host=a\": pods cannot be");
+    cases.put(new String[] {"--events", "ADDED,CREATED"}, "invalid --events \"CREATED\"; use ADDED, MODIFIED or DELETED");
+    cases.put(new String[] {"--events", ""}, "--events names no event type");
+    cases.put(new String[] {"--changes", "some"}, "invalid --changes \"some\"; use visible or all");
+    cases.put(new String[] {"--format", "json"}, "invalid --format \"json\"; use k8vent or cloudevents");
+    cases.put(new String[] {"--cloudevents-mode", "batch"}, "invalid --cloudevents-mode \"batch\"");
+    cases.forEach((args, message) -> {
+      Run r = run(env, args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err()).contains(message);
+    });
+    Run fromEnv = run(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a", "K8VENT_LABEL_SELECTOR", "=x"));
+    assertThat(fromEnv.code()).isEqualTo(2);
+    assertThat(fromEnv.err()).contains("K8VENT_LABEL_SELECTOR \"=x\" expects a label key");
+  }
+
+  @Test
+  void selectorsEventTypesChangesAndFormatReachTheSettingsFromFlagsOrEnvironment() {
+    Settings flags = settings(Map.of(), "--url", "https://ok.example.com/a", "--label-selector", "app=web,tier!=db",
+        "--field-selector", "spec.nodeName=n1", "--events", "modified,DELETED", "--changes", "all", "--format",
+        "cloudevents", "--cloudevents-mode", "structured");
+    assertThat(flags.selection().labels().text()).isEqualTo("app=web,tier!=db");
+    assertThat(flags.selection().fields().terms()).containsExactly(new FieldSelector.Term("spec.nodeName", true, "n1"));
+    assertThat(flags.selection().events()).containsExactlyInAnyOrder(PodEvent.Type.MODIFIED, PodEvent.Type.DELETED);
+    assertThat(flags.selection().visibleChangesOnly()).isFalse();
+    assertThat(flags.format()).isEqualTo(WireFormat.Kind.CLOUDEVENTS_STRUCTURED);
+
+    Settings fromEnv = settings(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a", "K8VENT_LABEL_SELECTOR", "app",
+        "K8VENT_EVENTS", "ADDED", "K8VENT_FORMAT", "CloudEvents"));
+    assertThat(fromEnv.selection().labels().text()).isEqualTo("app");
+    assertThat(fromEnv.selection().fields()).isNull();
+    assertThat(fromEnv.selection().events()).containsExactly(PodEvent.Type.ADDED);
+    assertThat(fromEnv.selection().visibleChangesOnly()).isTrue();
+    assertThat(fromEnv.format()).isEqualTo(WireFormat.Kind.CLOUDEVENTS_BINARY);
+
+    Settings defaults = settings(Map.of("K8VENT_WEBHOOKS", "https://ok.example.com/a"));
+    assertThat(defaults.selection()).isEqualTo(io.k8vent.watch.Selection.DEFAULT);
+    assertThat(defaults.format()).isEqualTo(WireFormat.Kind.K8VENT);
   }
 
   @Test

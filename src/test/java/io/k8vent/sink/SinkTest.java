@@ -40,6 +40,25 @@ class SinkTest {
   }
 
   @Test
+  void saysWhenARequestIsACloudEventAndReadsThePodFromItsData() throws Exception {
+    try (Sink sink = sink(null, Sink.Failure.NONE)) {
+      http.send(HttpRequest.newBuilder(sink.url("/ce")).header("X-K8vent-Event", "ADDED")
+          .header("ce-specversion", "1.0").header("ce-type", "io.k8vent.pod.added").header("ce-id", "1")
+          .header("ce-source", "/k8vent/namespaces/shop/pods/web-1").header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(BODY)).build(), HttpResponse.BodyHandlers.ofString());
+      String structured = "{\"specversion\":\"1.0\",\"id\":\"2\",\"type\":\"io.k8vent.pod.deleted\","
+          + "\"source\":\"/k8vent\",\"data\":" + BODY.replace("Running", "Deleted") + "}";
+      http.send(HttpRequest.newBuilder(sink.url("/ce")).header("X-K8vent-Event", "DELETED")
+          .header("Content-Type", "application/cloudevents+json; charset=UTF-8")
+          .POST(HttpRequest.BodyPublishers.ofString(structured)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+    assertThat(received.get(0).summary()).contains("ADDED shop/web-1 Running")
+        .contains("as CloudEvent binary io.k8vent.pod.added");
+    assertThat(received.get(1).summary()).contains("DELETED shop/web-1 Deleted")
+        .contains("as CloudEvent structured io.k8vent.pod.deleted");
+  }
+
+  @Test
   void saysWhetherEachSignatureIsValid() throws Exception {
     byte[] bytes = BODY.getBytes(StandardCharsets.UTF_8);
     String sha1 = Hmac.sha1("s3cret", bytes);

@@ -43,8 +43,14 @@ public final class WebhookReceiver implements AutoCloseable {
       }
     }
 
+    /** k8vent's {@code {"pod","env"}} object: the body, or a structured CloudEvent's data. */
+    public JsonNode payload() {
+      JsonNode json = json();
+      return json.has("specversion") && json.has("data") ? json.get("data") : json;
+    }
+
     public String podName() {
-      JsonNode meta = json().path("pod").path("metadata");
+      JsonNode meta = payload().path("pod").path("metadata");
       return meta.path("namespace").asText() + "/" + meta.path("name").asText();
     }
 
