@@ -87,10 +87,9 @@ public final class Metrics implements DeliveryObserver {
     }
     for (PodEvent.Type type : PodEvent.Type.values()) {
       events.labelValues(type.name());
-      for (WatchStatus.Skip reason : WatchStatus.Skip.values()) {
-        skipped.labelValues(type.name(), reason.label());
-      }
+      skipped.labelValues(type.name(), WatchStatus.Skip.EVENT_TYPE.label());
     }
+    skipped.labelValues(PodEvent.Type.MODIFIED.name(), WatchStatus.Skip.UNCHANGED.label());
     refused.labelValues("destination");
     refused.labelValues("limit");
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.k8vent.payload.Signer;
+import io.k8vent.payload.WireFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,11 +66,12 @@ public final class Sink implements AutoCloseable {
   }
 
   /**
-   * One request as received, with the status the sink answered. {@code cloudEvent} describes a
-   * CloudEvent (its mode and type), null for a plain body.
+   * One request as received, with the status the sink answered. {@code deletion} is the
+   * X-K8vent-Deletion header (why a pod is reported deleted), {@code cloudEvent} describes a
+   * CloudEvent (its mode and type); each null when absent.
    */
-  public record Received(long number, Instant at, String method, String path, String event, byte[] body,
-      Signature signature, int status, String cloudEvent) {
+  public record Received(long number, Instant at, String method, String path, String event, String deletion,
+      byte[] body, Signature signature, int status, String cloudEvent) {
 
     /** The body as JSON, or null when it is not JSON. */
     public JsonNode json() {
@@ -101,7 +103,8 @@ public final class Sink implements AutoCloseable {
             + json.path("pod").path("status").path("phase").asText("-");
       }
       return String.format("%s #%d %s %s %s %s %d bytes%s, %s -> %d", TIME.format(at), number, method, path,
-          event == null ? "-" : event, what, body.length, cloudEvent == null ? "" : " as " + cloudEvent,
+          event == null ? "-" : deletion == null || deletion.equals("deleted") ? event : event + " (" + deletion + ")",
+          what, body.length, cloudEvent == null ? "" : " as " + cloudEvent,
           signature.text(), status);
     }
   }
@@ -177,8 +180,9 @@ public final class Sink implements AutoCloseable {
             : ("{\"error\":\"k8vent sink was told to answer " + status + "\"}").getBytes(StandardCharsets.UTF_8);
       }
       listener.accept(new Received(number, Instant.now(), exchange.getRequestMethod(),
-          exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders().getFirst("X-K8vent-Event"), body,
-          signature, status, cloudEvent(exchange, body)));
+          exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders().getFirst("X-K8vent-Event"),
+          exchange.getRequestHeaders().getFirst(WireFormat.DELETION_HEADER), body, signature, status,
+          cloudEvent(exchange, body)));
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(status, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {

@@ -49,12 +49,12 @@ class SinkTest {
       String structured = "{\"specversion\":\"1.0\",\"id\":\"2\",\"type\":\"io.k8vent.pod.deleted\","
           + "\"source\":\"/k8vent\",\"data\":" + BODY.replace("Running", "Deleted") + "}";
       http.send(HttpRequest.newBuilder(sink.url("/ce")).header("X-K8vent-Event", "DELETED")
-          .header("Content-Type", "application/cloudevents+json; charset=UTF-8")
+          .header("X-K8vent-Deletion", "left-selection").header("Content-Type", "application/cloudevents+json; charset=UTF-8")
           .POST(HttpRequest.BodyPublishers.ofString(structured)).build(), HttpResponse.BodyHandlers.ofString());
     }
     assertThat(received.get(0).summary()).contains("ADDED shop/web-1 Running")
         .contains("as CloudEvent binary io.k8vent.pod.added");
-    assertThat(received.get(1).summary()).contains("DELETED shop/web-1 Deleted")
+    assertThat(received.get(1).summary()).contains("DELETED (left-selection) shop/web-1 Deleted")
         .contains("as CloudEvent structured io.k8vent.pod.deleted");
   }
 
