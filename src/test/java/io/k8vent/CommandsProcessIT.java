@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.KubeApiServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -108,6 +110,94 @@ class CommandsProcessIT {
       sink.terminate();
       assertThat(sink.waitFor(30)).isZero();
     }
+  }
+
+  /** What a command printed and how it exited. */
+  record Ran(int code, String out, String err) {}
+
+  /** Runs a command that is expected to end by itself within a minute. */
+  private static Ran run(Map<String, String> env, String... args) throws Exception {
+    try (K8ventProcess p = K8ventProcess.start(env, args)) {
+      int code = p.waitFor(60);
+      return new Ran(code, p.stdout(), p.stderr());
+    }
+  }
+
+  /** One line on stderr, no stack trace, nothing on stdout: how a bad setting is reported. */
+  private static void assertOneLine(Ran r, int code) {
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(code);
+    assertThat(r.err().strip()).startsWith("k8vent: ").doesNotContain("\n").doesNotContain("Exception");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void sinkOnABusyPortOrAnAddressOfAnotherHostSaysWhichOptionInOneLine() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      Ran busy = run(Map.of(), "sink", "--port", String.valueOf(port));
+      assertOneLine(busy, 2);
+      assertThat(busy.err()).contains("cannot listen on --bind 127.0.0.1 --port " + port)
+          .contains("Address already in use").contains("--port 0 picks one");
+
+      Ran fromEnv = run(Map.of("K8VENT_SINK_PORT", String.valueOf(port)), "sink");
+      assertOneLine(fromEnv, 2);
+      assertThat(fromEnv.err()).contains("K8VENT_SINK_PORT " + port);
+    }
+    Ran invalid = run(Map.of(), "sink", "--bind", "999.1.1.1");
+    assertOneLine(invalid, 2);
+    assertThat(invalid.err()).contains("invalid --bind \"999.1.1.1\"");
+
+    // 192.0.2.1 is TEST-NET-1: never an address of this host.
+    Ran foreign = run(Map.of(), "sink", "--bind", "192.0.2.1", "--port", "0");
+    assertOneLine(foreign, 2);
+    assertThat(foreign.err()).contains("cannot listen on --bind 192.0.2.1");
+  }
+
+  @Test
+  void sinkOnAllAddressesSaysSoAndShowsALinkImageRequestOnce() throws Exception {
+    try (K8ventProcess sink = K8ventProcess.start(Map.of(), "sink", "--bind", "0.0.0.0", "--port", "0")) {
+      Pattern listening = Pattern.compile("listening on 0\\.0\\.0\\.0:(\\d+), all addresses of this host "
+          + "\\(from this machine: (http://127\\.0\\.0\\.1:\\d+/)\\)");
+      await().atMost(Duration.ofSeconds(30)).until(() -> listening.matcher(sink.stdout()).find());
+      Matcher m = listening.matcher(sink.stdout());
+      assertThat(m.find()).isTrue();
+      assertThat(m.group(2)).isEqualTo("http://127.0.0.1:" + m.group(1) + "/");
+
+      Ran link = run(Map.of(), "link-image", "--url", m.group(2) + "li", "--owner", "o", "--repo", "r",
+          "--sha", "abcdef0", "--image", "o/i:1");
+      assertThat(link.code()).as(link.out() + link.err()).isZero();
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> sink.stdout().contains(" #1 "));
+      String line = sink.stdout().lines().filter(l -> l.contains(" #1 ")).findFirst().orElseThrow();
+      assertThat(line).contains("POST /li link-image o/i:1 <- o/r@abcdef0").doesNotContain("link-image link-image");
+    }
+  }
+
+  @Test
+  void demoRefusesAPayloadFileInAMissingDirectoryBeforeItRuns() throws Exception {
+    Ran r = run(Map.of(), "demo", "--in-memory", "--payload-file", "/nonexistent/dir/p.json");
+    assertOneLine(r, 2);
+    assertThat(r.err()).contains("invalid --payload-file \"/nonexistent/dir/p.json\"")
+        .contains("directory /nonexistent/dir does not exist");
+
+    Ran fromEnv = run(Map.of("K8VENT_DEMO_PAYLOAD_FILE", "/nonexistent/dir/p.json"), "demo", "--in-memory");
+    assertOneLine(fromEnv, 2);
+    assertThat(fromEnv.err()).contains("invalid K8VENT_DEMO_PAYLOAD_FILE");
+  }
+
+  @Test
+  void linkImageNamesTheCiVariableAValueCameFrom() throws Exception {
+    String[] args = {"link-image", "--team", "T1", "--owner", "o", "--image", "o/i:1"};
+
+    Ran sha = run(Map.of("GITHUB_SHA", "not-a-sha", "GITHUB_REPOSITORY", "o/r"), args);
+    assertOneLine(sha, 2);
+    assertThat(sha.err()).contains("invalid GITHUB_SHA \"not-a-sha\"").doesNotContain("--sha");
+
+    Ran repo = run(Map.of("GITHUB_SHA", "abcdef0", "GITHUB_REPOSITORY", "justaname"), args);
+    assertOneLine(repo, 2);
+    assertThat(repo.err()).contains("invalid GITHUB_REPOSITORY \"justaname\"").contains("OWNER/REPO")
+        .doesNotContain("missing --repo");
   }
 
   @Test

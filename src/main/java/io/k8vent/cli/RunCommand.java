@@ -104,12 +104,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--env-include", paramLabel = "PATTERN",
       description = "Send only environment variables matching this glob (* = anything, case-insensitive); "
           + "repeatable. K8VENT_*, Kubernetes service variables, secret-looking names and URLs with credentials "
-          + "are never sent. Default: all the others. Env: K8VENT_ENV_INCLUDE.")
+          + "are never sent. Default: all the others. Env: K8VENT_ENV_INCLUDE (comma-separated).")
   List<String> envIncludes;
 
   @Option(names = "--env-exclude", paramLabel = "PATTERN",
       description = "Do not send environment variables matching this glob; repeatable. Default: none beyond "
-          + "those never sent. Env: K8VENT_ENV_EXCLUDE.")
+          + "those never sent. Env: K8VENT_ENV_EXCLUDE (comma-separated).")
   List<String> envExcludes;
 
   @Option(names = "--annotation-env", paramLabel = "minimal|full",
