@@ -4,7 +4,9 @@ import static io.k8vent.testing.Pods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.k8vent.testing.AcceptLoop;
 import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.MockCluster;
 import io.k8vent.testing.WebhookReceiver.Request;
@@ -20,11 +22,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -177,6 +181,64 @@ class DaemonProcessIT {
       assertThat(k8vent.waitFor(60)).isEqualTo(2);
       assertThat(k8vent.stderr().strip()).startsWith("k8vent: cannot listen on --ops-bind 192.0.2.1")
           .doesNotContain("\n").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  void aBadValueFromTheEnvironmentNamesTheVariableAndJsonLogsGetAJsonLine() throws Exception {
+    Map<String, String> env = Map.of("K8VENT_MAX_IN_FLIGHT", "abc", "HOME", dir.toString());
+    try (K8ventProcess text = K8ventProcess.start(env, "--url", hook.url().toString())) {
+      assertThat(text.waitFor(60)).isEqualTo(2);
+      assertThat(text.stderr().strip()).isEqualTo("k8vent: invalid K8VENT_MAX_IN_FLIGHT \"abc\"; it must be a whole "
+          + "number greater than zero and at most 256");
+    }
+    try (K8ventProcess json = K8ventProcess.start(env, "--url", hook.url().toString(), "--log-format", "json")) {
+      assertThat(json.waitFor(60)).isEqualTo(2);
+      JsonNode line = new ObjectMapper().readTree(json.stderr());
+      assertThat(json.stderr().strip()).doesNotContain("\n");
+      assertThat(line.get("level").asText()).isEqualTo("ERROR");
+      assertThat(line.get("exit_code").asInt()).isEqualTo(2);
+      assertThat(line.get("message").asText()).startsWith("invalid K8VENT_MAX_IN_FLIGHT \"abc\"");
+      assertThat(line.has("@timestamp")).isTrue();
+    }
+  }
+
+  /** A kubeconfig for a server at {@code url} with some token. */
+  private Path kubeconfigFor(String url) throws IOException {
+    return Files.writeString(dir.resolve("kubeconfig-" + url.hashCode()), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        contexts: [{name: c, context: {cluster: c, user: u}}]
+        current-context: c
+        users: [{name: u, user: {token: abc}}]
+        """.formatted(url));
+  }
+
+  @Test
+  void anApiServerThatIsDownOrSilentIsReportedInWordsAlsoAsJson() throws Exception {
+    int closed = freePort();
+    try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
+        "--ops-port", "0", "--log-format", "json", "--kubeconfig", kubeconfigFor("https://127.0.0.1:" + closed).toString())) {
+      assertThat(k8vent.waitFor(60)).isEqualTo(1);
+      JsonNode line = new ObjectMapper().readTree(k8vent.stderr());
+      assertThat(line.get("message").asText())
+          .startsWith("could not reach the Kubernetes API server at https://127.0.0.1:" + closed)
+          .contains("connection refused: nothing listens at 127.0.0.1:" + closed).doesNotContain("Exception");
+    }
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      List<Socket> held = new CopyOnWriteArrayList<>();
+      AcceptLoop.serveEach(silent, held::add);
+      try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
+          "--ops-port", "0", "--kubeconfig", kubeconfigFor("https://127.0.0.1:" + silent.getLocalPort()).toString())) {
+        assertThat(k8vent.waitFor(60)).isEqualTo(1);
+        assertThat(k8vent.stderr().strip()).startsWith("k8vent: could not reach the Kubernetes API server")
+            .contains(": timed out: no answer within ").doesNotContain("Exception").doesNotContain("\n");
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
     }
   }
 

@@ -281,6 +281,11 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Whether --log-format (or K8VENT_LOG_FORMAT) asks for JSON, so that a fatal start-up error is a JSON line too. */
+  boolean jsonLogs() {
+    return "json".equalsIgnoreCase(env.or(logFormat, "K8VENT_LOG_FORMAT"));
+  }
+
   Settings settings() {
     List<String> rawUrls = env.listOr(urls, "K8VENT_WEBHOOKS");
     String source = env.source(urls, "--url", "K8VENT_WEBHOOKS");
