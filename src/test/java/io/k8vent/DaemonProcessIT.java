@@ -6,14 +6,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.k8vent.testing.AcceptLoop;
 import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.MockCluster;
+import io.k8vent.testing.SelfSignedTls;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -239,6 +243,32 @@ class DaemonProcessIT {
           s.close();
         }
       }
+    }
+  }
+
+  @Test
+  void aWebhookWhoseCertificateIsNotTrustedIsAWarningOncePerEpisode() throws Exception {
+    SelfSignedTls tls = SelfSignedTls.create(dir);
+    HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    https.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
+    https.createContext("/hook", exchange -> {
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    https.start();
+    cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();
+    String url = "https://127.0.0.1:" + https.getAddress().getPort() + "/hook";
+    try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", url,
+        "--log-level", "warn", "--retry-initial-delay", "50ms", "--retry-max-delay", "100ms", "--ops-port", "0",
+        "--kubeconfig", cluster.writeKubeconfig(dir).toString())) {
+      // The queue stops after 5 failures in a row and says so: by then the handshake failed 5 times.
+      await().atMost(Duration.ofSeconds(30)).until(() -> k8vent.stderr().contains(" is down (TLS handshake failed"));
+      List<String> warnings = k8vent.stderr().lines().filter(l -> l.contains("cannot send to webhook")).toList();
+      assertThat(warnings).hasSize(1);
+      assertThat(warnings.get(0)).contains(" WARN ").contains(url)
+          .contains("TLS handshake failed").contains("--webhook-ca-file");
+    } finally {
+      https.stop(0);
     }
   }
 
