@@ -49,6 +49,35 @@ class CommandsProcessIT {
     assertThat(out).containsPattern("real kube-apiserver v1\\.\\d+\\.\\d+ and etcd");
   }
 
+  @Test
+  void ctrlCWhileTheDemosApiServerStartsStopsAtOnceAndLeavesNothingBehind() throws Exception {
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    try (K8ventProcess demo = K8ventProcess.start(List.of("-Djava.io.tmpdir=" + tmp), Map.of(), "demo",
+        "--kube-binaries", KubeApiServer.binaries().toString(), "--payload-file", dir.resolve("p.json").toString())) {
+      // The API server's folder holds sa.key and tokens.csv from before etcd starts until the demo ends.
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> !files(tmp, "tokens.csv").isEmpty());
+      long signalled = System.nanoTime();
+      demo.interrupt();
+
+      assertThat(demo.waitFor(60)).as(demo.stdout() + demo.stderr()).isEqualTo(130);
+      assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("reacts at once, not after the start-up")
+          .isLessThan(Duration.ofSeconds(10));
+      assertThat(demo.stdout()).contains("stopped during start-up (Ctrl-C)").doesNotContain("k8vent is watching")
+          .doesNotContain("real kube-apiserver v");
+      assertThat(demo.stdout() + demo.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+    assertThat(files(tmp, "")).as("temporary files left in %s", tmp).isEmpty();
+    assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(tmp.toString())))
+        .as("etcd and kube-apiserver stopped").isEmpty();
+  }
+
+  /** Files under {@code root} (not root itself) whose name ends with {@code suffix}. */
+  private static List<Path> files(Path root, String suffix) throws java.io.IOException {
+    try (var walk = Files.walk(root)) {
+      return walk.filter(p -> !p.equals(root) && p.getFileName().toString().endsWith(suffix)).toList();
+    }
+  }
+
   /** Runs the demo from the jar for a few seconds, checks what every demo shows, returns its output. */
   private String demo(String... apiChoice) throws Exception {
     Path payload = dir.resolve("example.json");

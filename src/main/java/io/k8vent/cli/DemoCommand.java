@@ -7,7 +7,6 @@ import io.k8vent.logging.LogSetup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,9 +71,9 @@ final class DemoCommand implements Callable<Integer> {
         Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"),
             env.source(duration, "--duration", "K8VENT_DEMO_DURATION")),
         payloadFile(), binaries());
-    CountDownLatch interrupted = new CountDownLatch(1);
-    Signals.onTermination(interrupted::countDown);
-    return new Demo(options, env.all(), spec.commandLine().getOut(), interrupted).run();
+    Demo demo = new Demo(options, env.all(), spec.commandLine().getOut());
+    Signals.onTermination(demo::stop);
+    return demo.run();
   }
 
   /** Where the example payload goes (null: a new temporary file), checked before the demo runs. */
