@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.k8vent.testing.AcceptLoop;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.K8ventProcess;
+import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.MockCluster;
 import io.k8vent.testing.SelfSignedTls;
 import io.k8vent.testing.WebhookReceiver.Request;
@@ -243,6 +245,32 @@ class DaemonProcessIT {
           s.close();
         }
       }
+    }
+  }
+
+  @Test
+  void credentialsTheRealApiServerRefusesAreNamedNotReportedAsAnUnreachableCluster() throws Exception {
+    LocalKubeCluster.ApiServer api = KubeApiServer.shared().apiServer();
+    try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
+        "--ops-port", "0", "--kubeconfig", api.kubeconfig("not-a-token-the-server-knows").toString())) {
+      assertThat(k8vent.waitFor(60)).isEqualTo(1);
+      assertThat(k8vent.stderr().strip()).startsWith("k8vent: the API server at " + api.url())
+          .contains("refused the credentials (401 Unauthorized)").contains("token")
+          .doesNotContain("could not reach").doesNotContain("not-a-token").doesNotContain("\n");
+    }
+
+    // A service account no role is bound to: authenticated, but RBAC grants it nothing on pods.
+    String token = KubeApiServer.serviceAccountToken(KubeApiServer.shared(), "default", "k8vent-no-rights");
+    int opsPort = freePort();
+    try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
+        "--ops-port", String.valueOf(opsPort), "--kubeconfig", api.kubeconfig(token).toString())) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> k8vent.stderr().contains("403 Forbidden"));
+      String refused = k8vent.stderr().lines().filter(l -> l.contains("403 Forbidden")).findFirst().orElseThrow();
+      assertThat(refused).contains(" WARN ").contains("the API server refused to list pods")
+          .contains("system:serviceaccount:default:k8vent-no-rights").contains("cannot list resource \"pods\"")
+          .contains("needs get, list and watch on pods").contains("kube/rbac.yaml").doesNotContain(token);
+      assertThat(get(opsPort, "/readyz")).as("not ready while refused; RBAC may still be applied").isEqualTo(503);
+      assertThat(k8vent.isAlive()).isTrue();
     }
   }
 
