@@ -173,6 +173,10 @@ class CommandsProcessIT {
       assertOneLine(fromEnv, 2);
       assertThat(fromEnv.err()).contains("K8VENT_SINK_PORT " + port);
     }
+    Ran countAlone = run(Map.of("K8VENT_SINK_FAIL_COUNT", "2"), "sink");
+    assertOneLine(countAlone, 2);
+    assertThat(countAlone.err()).contains("K8VENT_SINK_FAIL_COUNT needs --fail");
+
     Ran invalid = run(Map.of(), "sink", "--bind", "999.1.1.1");
     assertOneLine(invalid, 2);
     assertThat(invalid.err()).contains("invalid --bind \"999.1.1.1\"");
@@ -204,7 +208,7 @@ class CommandsProcessIT {
   }
 
   @Test
-  void demoRefusesAPayloadFileInAMissingDirectoryBeforeItRuns() throws Exception {
+  void demoRefusesAPayloadFileInAMissingDirectoryOrBinariesThatAreNotThereBeforeItRuns() throws Exception {
     Ran r = run(Map.of(), "demo", "--in-memory", "--payload-file", "/nonexistent/dir/p.json");
     assertOneLine(r, 2);
     assertThat(r.err()).contains("invalid --payload-file \"/nonexistent/dir/p.json\"")
@@ -213,6 +217,10 @@ class CommandsProcessIT {
     Ran fromEnv = run(Map.of("K8VENT_DEMO_PAYLOAD_FILE", "/nonexistent/dir/p.json"), "demo", "--in-memory");
     assertOneLine(fromEnv, 2);
     assertThat(fromEnv.err()).contains("invalid K8VENT_DEMO_PAYLOAD_FILE");
+
+    Ran binaries = run(Map.of("K8VENT_DEMO_KUBE_BINARIES", dir.toString()), "demo");
+    assertOneLine(binaries, 2);
+    assertThat(binaries.err()).contains("invalid K8VENT_DEMO_KUBE_BINARIES \"" + dir + "\": it has no executable");
   }
 
   @Test
@@ -227,6 +235,11 @@ class CommandsProcessIT {
     assertOneLine(repo, 2);
     assertThat(repo.err()).contains("invalid GITHUB_REPOSITORY \"justaname\"").contains("OWNER/REPO")
         .doesNotContain("missing --repo");
+
+    Ran team = run(Map.of("K8VENT_LINK_TEAM", "no spaces please"), "link-image", "--owner", "o", "--repo", "r",
+        "--sha", "abcdef0", "--image", "o/i:1");
+    assertOneLine(team, 2);
+    assertThat(team.err()).contains("invalid K8VENT_LINK_TEAM \"no spaces please\"");
   }
 
   @Test

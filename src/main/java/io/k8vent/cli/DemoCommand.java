@@ -99,9 +99,11 @@ final class DemoCommand implements Callable<Integer> {
   /** Where to run kube-apiserver and etcd from, or null for the in-memory API. */
   private Path binaries() {
     Path given = env.pathOr(kubeBinaries, "K8VENT_DEMO_KUBE_BINARIES");
+    String binariesSource = env.source(kubeBinaries, "--kube-binaries", "K8VENT_DEMO_KUBE_BINARIES");
     boolean memory = inMemory || "true".equalsIgnoreCase(env.or(null, "K8VENT_DEMO_IN_MEMORY"));
     if (given != null && memory) {
-      throw new ConfigException("--in-memory and --kube-binaries exclude each other");
+      throw new ConfigException((inMemory ? "--in-memory" : "K8VENT_DEMO_IN_MEMORY=true") + " and " + binariesSource
+          + " exclude each other");
     }
     if (memory) {
       return null;
@@ -110,7 +112,7 @@ final class DemoCommand implements Callable<Integer> {
       return LocalKubeCluster.cachedBinaries().orElse(null);
     }
     LocalKubeCluster.missingBinary(given).ifPresent(binary -> {
-      throw new ConfigException("invalid --kube-binaries \"" + given + "\": it has no executable " + binary
+      throw new ConfigException("invalid " + binariesSource + " \"" + given + "\": it has no executable " + binary
           + "; scripts/kube-binaries builds both and prints their directory");
     });
     return given;

@@ -88,7 +88,8 @@ final class LinkImageCommand implements Callable<Integer> {
         given(sha, "--sha", "K8VENT_LINK_SHA", "GITHUB_SHA", "CI_COMMIT_SHA"),
         given(image, "--image", "K8VENT_LINK_IMAGE"));
     String rawUrl = env.or(url, "K8VENT_LINK_URL");
-    URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, env.source(url, "--url", "K8VENT_LINK_URL")) : LinkImage.atomistUrl(env.or(team, "K8VENT_LINK_TEAM"));
+    URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, env.source(url, "--url", "K8VENT_LINK_URL"))
+        : LinkImage.atomistUrl(given(team, "--team", "K8VENT_LINK_TEAM"));
     RetryPolicy retry = new RetryPolicy(FIRST_RETRY, LONGEST_RETRY,
         Values.positiveDuration(env.or(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"),
             env.source(giveUpAfter, "--retry-give-up-after", "K8VENT_LINK_GIVE_UP_AFTER")));

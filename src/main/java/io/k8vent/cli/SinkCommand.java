@@ -124,7 +124,8 @@ final class SinkCommand implements Callable<Integer> {
     String status = env.or(fail, "K8VENT_SINK_FAIL");
     if (status == null) {
       if (env.or(failCount, "K8VENT_SINK_FAIL_COUNT") != null) {
-        throw new ConfigException("--fail-count needs --fail STATUS");
+        throw new ConfigException(env.source(failCount, "--fail-count", "K8VENT_SINK_FAIL_COUNT")
+            + " needs --fail STATUS (or K8VENT_SINK_FAIL)");
       }
       return Sink.Failure.NONE;
     }

@@ -65,14 +65,16 @@ public record LinkImage(String owner, String repo, String sha, String image) {
   }
 
   /** Atomist's link-image URL for a team (workspace) id. */
-  public static URI atomistUrl(String team) {
-    if (team == null || team.isBlank()) {
+  public static URI atomistUrl(Given team) {
+    String id = team.value();
+    if (id == null || id.isBlank()) {
       throw new ConfigException("missing --team (or give the endpoint with --url)");
     }
-    if (!TEAM.matcher(team.strip()).matches()) {
-      throw new ConfigException("invalid --team \"" + team + "\"; a team id has only letters, digits, - and _");
+    if (!TEAM.matcher(id.strip()).matches()) {
+      throw new ConfigException("invalid " + team.source() + " \"" + id + "\"; a team id has only letters, digits, "
+          + "- and _");
     }
-    return URI.create(ATOMIST_URL + team.strip());
+    return URI.create(ATOMIST_URL + id.strip());
   }
 
   /** The JSON the seed documents, fields in its order. */
