@@ -65,7 +65,7 @@ public final class KubeClients {
           + ")");
       Path file = kubeconfigFromEnvironment(env, tried);
       if (file == null) {
-        throw new NoClusterException("k8vent found no Kubernetes cluster to watch. It tried: "
+        throw new NoClusterException("found no Kubernetes cluster to watch. It tried: "
             + String.join("; ", tried) + ". Run it inside a cluster with a service account, or point it at a "
             + "cluster with --kubeconfig FILE (and --context NAME), KUBECONFIG, or ~/.kube/config. "
             + "To try k8vent without a cluster, run: k8vent demo");
