@@ -207,6 +207,14 @@ class DaemonProcessIT {
       assertThat(line.get("message").asText()).startsWith("invalid K8VENT_MAX_IN_FLIGHT \"abc\"");
       assertThat(line.has("@timestamp")).isTrue();
     }
+    try (K8ventProcess typo = K8ventProcess.start(Map.of("K8VENT_LOG_FORMAT", "json", "HOME", dir.toString()),
+        "--url", hook.url().toString(), "--ops-prot", "0")) {
+      assertThat(typo.waitFor(60)).isEqualTo(2);
+      assertThat(typo.stderr().strip()).doesNotContain("\n").doesNotContain("Usage:");
+      JsonNode line = new ObjectMapper().readTree(typo.stderr());
+      assertThat(line.get("message").asText()).contains("Unknown option").contains("'--ops-prot'").contains("k8vent --help");
+      assertThat(line.get("exit_code").asInt()).isEqualTo(2);
+    }
   }
 
   /** A kubeconfig for a server at {@code url} with some token. */

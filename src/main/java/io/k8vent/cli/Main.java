@@ -56,6 +56,16 @@ public final class Main {
       commandLine.getErr().println(json ? jsonLine(e.getMessage(), code) : "k8vent: " + e.getMessage());
       return code;
     });
+    // A mistyped option of the daemon (in the image, K8VENT_LOG_FORMAT=json) is one JSON line too,
+    // not the usage text that a log pipeline would split into dozens of records.
+    CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+    cli.setParameterExceptionHandler((e, args) -> {
+      if (e.getCommandLine().getCommand() instanceof RunCommand run && run.jsonLogs()) {
+        e.getCommandLine().getErr().println(jsonLine(e.getMessage() + " (k8vent --help lists the options)", 2));
+        return 2;
+      }
+      return usage.handleParseException(e, args);
+    });
     return cli;
   }
 
