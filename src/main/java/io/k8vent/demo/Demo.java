@@ -96,13 +96,20 @@ public final class Demo {
     }
   }
 
-  /** Start-up is over; false when {@link #stop()} came first. Clears an interrupt that stop() sent. */
+  /** Start-up is over; false when {@link #stop()} came first. */
   private boolean startUpDone() {
     synchronized (interrupted) {
-      starting = null;
+      noLongerStarting();
       startedUp = interrupted.getCount() > 0;
-      Thread.interrupted();
       return startedUp;
+    }
+  }
+
+  /** From now on {@link #stop()} does not interrupt this thread; an interrupt it sent is cleared. */
+  private void noLongerStarting() {
+    synchronized (interrupted) {
+      starting = null;
+      Thread.interrupted();
     }
   }
 
@@ -124,7 +131,7 @@ public final class Demo {
       }
       return stoppedDuringStartUp();
     } finally {
-      startUpDone();
+      noLongerStarting();
     }
   }
 
