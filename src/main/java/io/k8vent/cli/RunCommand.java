@@ -262,7 +262,7 @@ final class RunCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Signals.onTermination(() -> {
       LOG.info("stopping: no new pod changes; delivering what is queued for up to {} (a second signal exits at once)",
-          settings.shutdownTimeout());
+          Durations.format(settings.shutdownTimeout()));
       try {
         runner.stop();
       } catch (InterruptedException e) {
