@@ -232,6 +232,12 @@ class DaemonProcessIT {
 
   @Test
   void anApiServerThatIsDownOrSilentIsReportedInWordsAlsoAsJson() throws Exception {
+    Path missing = dir.resolve("no-such-kubeconfig");
+    try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
+        "--ops-port", "0", "--kubeconfig", missing.toString())) {
+      assertThat(k8vent.waitFor(60)).isEqualTo(1);
+      assertThat(k8vent.stderr().strip()).isEqualTo("k8vent: cannot read kubeconfig " + missing + ": no such file");
+    }
     int closed = freePort();
     try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
         "--ops-port", "0", "--log-format", "json", "--kubeconfig", kubeconfigFor("https://127.0.0.1:" + closed).toString())) {

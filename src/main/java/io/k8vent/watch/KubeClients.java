@@ -18,7 +18,9 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -202,7 +204,10 @@ public final class KubeClients {
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new NoClusterException("cannot read kubeconfig " + file + ": " + e.getMessage());
+      throw new NoClusterException("cannot read kubeconfig " + file + ": "
+          + (e instanceof NoSuchFileException ? "no such file"
+              : e instanceof AccessDeniedException ? "permission denied"
+              : e.getMessage()));
     }
     Config config;
     try {
