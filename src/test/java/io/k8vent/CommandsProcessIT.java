@@ -9,6 +9,8 @@ import io.k8vent.sink.Sink;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.KubeApiServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,6 +59,35 @@ class CommandsProcessIT {
     assertThat(example.get("specversion").asText()).isEqualTo("1.0");
     assertThat(example.get("type").asText()).isEqualTo("io.k8vent.pod.modified");
     assertThat(example.get("subject").asText()).startsWith("k8vent-demo/demo-");
+  }
+
+  @Test
+  void ctrlCWhileTheDemosApiServerStartsStopsAtOnceAndLeavesNothingBehind() throws Exception {
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    try (K8ventProcess demo = K8ventProcess.start(List.of("-Djava.io.tmpdir=" + tmp), Map.of(), "demo",
+        "--kube-binaries", KubeApiServer.binaries().toString(), "--payload-file", dir.resolve("p.json").toString())) {
+      // The API server's folder holds sa.key and tokens.csv from before etcd starts until the demo ends.
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> !files(tmp, "tokens.csv").isEmpty());
+      long signalled = System.nanoTime();
+      demo.interrupt();
+
+      assertThat(demo.waitFor(60)).as(demo.stdout() + demo.stderr()).isEqualTo(130);
+      assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("reacts at once, not after the start-up")
+          .isLessThan(Duration.ofSeconds(10));
+      assertThat(demo.stdout()).contains("stopped during start-up (Ctrl-C)").doesNotContain("k8vent is watching")
+          .doesNotContain("real kube-apiserver v");
+      assertThat(demo.stdout() + demo.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+    assertThat(files(tmp, "")).as("temporary files left in %s", tmp).isEmpty();
+    assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(tmp.toString())))
+        .as("etcd and kube-apiserver stopped").isEmpty();
+  }
+
+  /** Files under {@code root} (not root itself) whose name ends with {@code suffix}. */
+  private static List<Path> files(Path root, String suffix) throws java.io.IOException {
+    try (var walk = Files.walk(root)) {
+      return walk.filter(p -> !p.equals(root) && p.getFileName().toString().endsWith(suffix)).toList();
+    }
   }
 
   /** Runs the demo from the jar for a few seconds, checks what every demo shows, returns its output. */
@@ -120,6 +151,107 @@ class CommandsProcessIT {
       sink.terminate();
       assertThat(sink.waitFor(30)).isZero();
     }
+  }
+
+  /** What a command printed and how it exited. */
+  record Ran(int code, String out, String err) {}
+
+  /** Runs a command that is expected to end by itself within a minute. */
+  private static Ran run(Map<String, String> env, String... args) throws Exception {
+    try (K8ventProcess p = K8ventProcess.start(env, args)) {
+      int code = p.waitFor(60);
+      return new Ran(code, p.stdout(), p.stderr());
+    }
+  }
+
+  /** One line on stderr, no stack trace, nothing on stdout: how a bad setting is reported. */
+  private static void assertOneLine(Ran r, int code) {
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(code);
+    assertThat(r.err().strip()).startsWith("k8vent: ").doesNotContain("\n").doesNotContain("Exception");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void sinkOnABusyPortOrAnAddressOfAnotherHostSaysWhichOptionInOneLine() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      Ran busy = run(Map.of(), "sink", "--port", String.valueOf(port));
+      assertOneLine(busy, 2);
+      assertThat(busy.err()).contains("cannot listen on --bind 127.0.0.1 --port " + port)
+          .contains("Address already in use").contains("--port 0 picks one");
+
+      Ran fromEnv = run(Map.of("K8VENT_SINK_PORT", String.valueOf(port)), "sink");
+      assertOneLine(fromEnv, 2);
+      assertThat(fromEnv.err()).contains("K8VENT_SINK_PORT " + port);
+    }
+    Ran countAlone = run(Map.of("K8VENT_SINK_FAIL_COUNT", "2"), "sink");
+    assertOneLine(countAlone, 2);
+    assertThat(countAlone.err()).contains("K8VENT_SINK_FAIL_COUNT needs --fail");
+
+    Ran invalid = run(Map.of(), "sink", "--bind", "999.1.1.1");
+    assertOneLine(invalid, 2);
+    assertThat(invalid.err()).contains("invalid --bind \"999.1.1.1\"");
+
+    // 192.0.2.1 is TEST-NET-1: never an address of this host.
+    Ran foreign = run(Map.of(), "sink", "--bind", "192.0.2.1", "--port", "0");
+    assertOneLine(foreign, 2);
+    assertThat(foreign.err()).contains("cannot listen on --bind 192.0.2.1");
+  }
+
+  @Test
+  void sinkOnAllAddressesSaysSoAndShowsALinkImageRequestOnce() throws Exception {
+    try (K8ventProcess sink = K8ventProcess.start(Map.of(), "sink", "--bind", "0.0.0.0", "--port", "0")) {
+      Pattern listening = Pattern.compile("listening on 0\\.0\\.0\\.0:(\\d+), all addresses of this host "
+          + "\\(from this machine: (http://127\\.0\\.0\\.1:\\d+/)\\)");
+      await().atMost(Duration.ofSeconds(30)).until(() -> listening.matcher(sink.stdout()).find());
+      Matcher m = listening.matcher(sink.stdout());
+      assertThat(m.find()).isTrue();
+      assertThat(m.group(2)).isEqualTo("http://127.0.0.1:" + m.group(1) + "/");
+
+      Ran link = run(Map.of(), "link-image", "--url", m.group(2) + "li", "--owner", "o", "--repo", "r",
+          "--sha", "abcdef0", "--image", "o/i:1");
+      assertThat(link.code()).as(link.out() + link.err()).isZero();
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> sink.stdout().contains(" #1 "));
+      String line = sink.stdout().lines().filter(l -> l.contains(" #1 ")).findFirst().orElseThrow();
+      assertThat(line).contains("POST /li link-image o/i:1 <- o/r@abcdef0").doesNotContain("link-image link-image");
+    }
+  }
+
+  @Test
+  void demoRefusesAPayloadFileInAMissingDirectoryOrBinariesThatAreNotThereBeforeItRuns() throws Exception {
+    Ran r = run(Map.of(), "demo", "--in-memory", "--payload-file", "/nonexistent/dir/p.json");
+    assertOneLine(r, 2);
+    assertThat(r.err()).contains("invalid --payload-file \"/nonexistent/dir/p.json\"")
+        .contains("directory /nonexistent/dir does not exist");
+
+    Ran fromEnv = run(Map.of("K8VENT_DEMO_PAYLOAD_FILE", "/nonexistent/dir/p.json"), "demo", "--in-memory");
+    assertOneLine(fromEnv, 2);
+    assertThat(fromEnv.err()).contains("invalid K8VENT_DEMO_PAYLOAD_FILE");
+
+    Ran binaries = run(Map.of("K8VENT_DEMO_KUBE_BINARIES", dir.toString()), "demo");
+    assertOneLine(binaries, 2);
+    assertThat(binaries.err()).contains("invalid K8VENT_DEMO_KUBE_BINARIES \"" + dir + "\": it has no executable");
+  }
+
+  @Test
+  void linkImageNamesTheCiVariableAValueCameFrom() throws Exception {
+    String[] args = {"link-image", "--team", "T1", "--owner", "o", "--image", "o/i:1"};
+
+    Ran sha = run(Map.of("GITHUB_SHA", "not-a-sha", "GITHUB_REPOSITORY", "o/r"), args);
+    assertOneLine(sha, 2);
+    assertThat(sha.err()).contains("invalid GITHUB_SHA \"not-a-sha\"").doesNotContain("--sha");
+
+    Ran repo = run(Map.of("GITHUB_SHA", "abcdef0", "GITHUB_REPOSITORY", "justaname"), args);
+    assertOneLine(repo, 2);
+    assertThat(repo.err()).contains("invalid GITHUB_REPOSITORY \"justaname\"").contains("OWNER/REPO")
+        .doesNotContain("missing --repo");
+
+    Ran team = run(Map.of("K8VENT_LINK_TEAM", "no spaces please"), "link-image", "--owner", "o", "--repo", "r",
+        "--sha", "abcdef0", "--image", "o/i:1");
+    assertOneLine(team, 2);
+    assertThat(team.err()).contains("invalid K8VENT_LINK_TEAM \"no spaces please\"");
   }
 
   @Test

@@ -4,9 +4,9 @@ import io.k8vent.config.ConfigException;
 import io.k8vent.demo.Demo;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.logging.LogSetup;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,25 +66,48 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LogSetup.configure("text", "--log-format", env.or(logLevel, "K8VENT_LOG_LEVEL", "warn"),
         env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
-    int n = Values.positiveInt(env.or(pods, "K8VENT_DEMO_PODS", "5"), env.source(pods, "--pods", "K8VENT_DEMO_PODS"));
+    String podsSource = env.source(pods, "--pods", "K8VENT_DEMO_PODS");
+    int n = Values.positiveInt(env.or(pods, "K8VENT_DEMO_PODS", "5"), podsSource);
     if (n > 100) {
-      throw new ConfigException("invalid --pods \"" + n + "\"; the demo creates at most 100 pods");
+      throw new ConfigException("invalid " + podsSource + " \"" + n + "\"; the demo creates at most 100 pods");
     }
     Demo.Options options = new Demo.Options(n,
         Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"),
             env.source(duration, "--duration", "K8VENT_DEMO_DURATION")),
-        env.pathOr(payloadFile, "K8VENT_DEMO_PAYLOAD_FILE"), binaries(), format.kind(env));
-    CountDownLatch interrupted = new CountDownLatch(1);
-    Signals.onTermination(interrupted::countDown);
-    return new Demo(options, env.all(), spec.commandLine().getOut(), interrupted).run();
+        payloadFile(), binaries(), format.kind(env));
+    Demo demo = new Demo(options, env.all(), spec.commandLine().getOut());
+    Signals.onTermination(demo::stop);
+    return demo.run();
+  }
+
+  /** Where the example payload goes (null: a new temporary file), checked before the demo runs. */
+  private Path payloadFile() {
+    Path file = env.pathOr(payloadFile, "K8VENT_DEMO_PAYLOAD_FILE");
+    if (file == null) {
+      return null;
+    }
+    String source = env.source(payloadFile, "--payload-file", "K8VENT_DEMO_PAYLOAD_FILE");
+    Path parent = file.toAbsolutePath().getParent();
+    String problem = Files.isDirectory(file) ? "it is a directory"
+        : !Files.isDirectory(parent) ? "directory " + parent + " does not exist"
+        : !Files.isWritable(parent) ? "directory " + parent + " is not writable"
+        : Files.exists(file) && !Files.isWritable(file) ? "the file is not writable"
+        : null;
+    if (problem != null) {
+      throw new ConfigException("invalid " + source + " \"" + file + "\": " + problem
+          + "; give a file in an existing directory");
+    }
+    return file;
   }
 
   /** Where to run kube-apiserver and etcd from, or null for the in-memory API. */
   private Path binaries() {
     Path given = env.pathOr(kubeBinaries, "K8VENT_DEMO_KUBE_BINARIES");
+    String binariesSource = env.source(kubeBinaries, "--kube-binaries", "K8VENT_DEMO_KUBE_BINARIES");
     boolean memory = inMemory || "true".equalsIgnoreCase(env.or(null, "K8VENT_DEMO_IN_MEMORY"));
     if (given != null && memory) {
-      throw new ConfigException("--in-memory and --kube-binaries exclude each other");
+      throw new ConfigException((inMemory ? "--in-memory" : "K8VENT_DEMO_IN_MEMORY=true") + " and " + binariesSource
+          + " exclude each other");
     }
     if (memory) {
       return null;
@@ -93,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
       return LocalKubeCluster.cachedBinaries().orElse(null);
     }
     LocalKubeCluster.missingBinary(given).ifPresent(binary -> {
-      throw new ConfigException("invalid --kube-binaries \"" + given + "\": it has no executable " + binary
+      throw new ConfigException("invalid " + binariesSource + " \"" + given + "\": it has no executable " + binary
           + "; scripts/kube-binaries builds both and prints their directory");
     });
     return given;

@@ -1,6 +1,7 @@
 package io.k8vent.cli;
 
 import io.k8vent.Version;
+import io.k8vent.config.ConfigException;
 import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.HttpSender;
@@ -81,13 +82,14 @@ final class LinkImageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LinkImage link = new LinkImage(
-        env.or(owner, "K8VENT_LINK_OWNER", firstSet("GITHUB_REPOSITORY_OWNER", "CI_PROJECT_NAMESPACE")),
-        env.or(repo, "K8VENT_LINK_REPO", repoFromCi()),
-        env.or(sha, "K8VENT_LINK_SHA", firstSet("GITHUB_SHA", "CI_COMMIT_SHA")),
-        env.or(image, "K8VENT_LINK_IMAGE"));
+    LinkImage link = LinkImage.of(
+        given(owner, "--owner", "K8VENT_LINK_OWNER", "GITHUB_REPOSITORY_OWNER", "CI_PROJECT_NAMESPACE"),
+        repo(),
+        given(sha, "--sha", "K8VENT_LINK_SHA", "GITHUB_SHA", "CI_COMMIT_SHA"),
+        given(image, "--image", "K8VENT_LINK_IMAGE"));
     String rawUrl = env.or(url, "K8VENT_LINK_URL");
-    URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, env.source(url, "--url", "K8VENT_LINK_URL")) : LinkImage.atomistUrl(env.or(team, "K8VENT_LINK_TEAM"));
+    URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, env.source(url, "--url", "K8VENT_LINK_URL"))
+        : LinkImage.atomistUrl(given(team, "--team", "K8VENT_LINK_TEAM"));
     RetryPolicy retry = new RetryPolicy(FIRST_RETRY, LONGEST_RETRY,
         Values.positiveDuration(env.or(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"),
             env.source(giveUpAfter, "--retry-give-up-after", "K8VENT_LINK_GIVE_UP_AFTER")));
@@ -131,22 +133,38 @@ final class LinkImageCommand implements Callable<Integer> {
     }
   }
 
-  private String firstSet(String... variables) {
+  /** The option's value, else the first of the variables that is set, with where it came from. */
+  private LinkImage.Given given(String flag, String option, String... variables) {
+    if (flag != null) {
+      return new LinkImage.Given(flag, option);
+    }
     for (String variable : variables) {
       String value = env.or(null, variable);
       if (value != null) {
-        return value;
+        return new LinkImage.Given(value, variable);
       }
     }
-    return null;
+    return new LinkImage.Given(null, option);
   }
 
-  /** GitHub Actions' GITHUB_REPOSITORY is OWNER/REPO; GitLab CI's CI_PROJECT_NAME is the name alone. */
-  private String repoFromCi() {
-    String github = env.or(null, "GITHUB_REPOSITORY");
-    if (github != null && github.contains("/")) {
-      return github.substring(github.indexOf('/') + 1);
+  /**
+   * --repo, else K8VENT_LINK_REPO, else the name in GitHub Actions' GITHUB_REPOSITORY (OWNER/REPO),
+   * else GitLab CI's CI_PROJECT_NAME (the name alone).
+   */
+  private LinkImage.Given repo() {
+    LinkImage.Given given = given(repo, "--repo", "K8VENT_LINK_REPO");
+    if (given.value() != null) {
+      return given;
     }
-    return env.or(null, "CI_PROJECT_NAME");
+    String github = env.or(null, "GITHUB_REPOSITORY");
+    if (github == null) {
+      return given(null, "--repo", "CI_PROJECT_NAME");
+    }
+    int slash = github.indexOf('/');
+    if (slash <= 0 || slash == github.length() - 1) {
+      throw new ConfigException("invalid GITHUB_REPOSITORY \"" + github + "\"; it must be OWNER/REPO (as GitHub "
+          + "Actions sets it), or give the name with --repo");
+    }
+    return new LinkImage.Given(github.substring(slash + 1), "GITHUB_REPOSITORY");
   }
 }

@@ -1,14 +1,19 @@
 package io.k8vent.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.k8vent.CommonPool;
 import io.k8vent.config.ConfigException;
 import io.k8vent.watch.KubeClients;
 import java.io.PrintWriter;
+import java.time.OffsetDateTime;
 import java.util.Map;
 import picocli.CommandLine;
 
 /** Entry point: {@code k8vent [run options]} or {@code k8vent COMMAND}. */
 public final class Main {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -43,17 +48,41 @@ public final class Main {
     cli.addSubcommand(new VersionCommand());
     cli.addSubcommand(new CommandLine.HelpCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
-      if (e instanceof ConfigException) {
-        err.println("k8vent: " + e.getMessage());
+      int code = e instanceof ConfigException ? 2 : e instanceof KubeClients.NoClusterException ? 1 : 0;
+      if (code == 0) {
+        throw e;
+      }
+      boolean json = commandLine.getCommand() instanceof RunCommand run && run.jsonLogs();
+      commandLine.getErr().println(json ? jsonLine(e.getMessage(), code) : "k8vent: " + e.getMessage());
+      return code;
+    });
+    // A mistyped option of the daemon (in the image, K8VENT_LOG_FORMAT=json) is one JSON line too,
+    // not the usage text that a log pipeline would split into dozens of records.
+    CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+    cli.setParameterExceptionHandler((e, args) -> {
+      if (e.getCommandLine().getCommand() instanceof RunCommand run && run.jsonLogs()) {
+        e.getCommandLine().getErr().println(jsonLine(e.getMessage() + " (k8vent --help lists the options)", 2));
         return 2;
       }
-      if (e instanceof KubeClients.NoClusterException) {
-        err.println("k8vent: " + e.getMessage());
-        return 1;
-      }
-      throw e;
+      return usage.handleParseException(e, args);
     });
     return cli;
+  }
+
+  /**
+   * A fatal start-up error as one line of --log-format json, with the fields of the JSON log lines
+   * (so a log pipeline parses it like the others) and the exit code.
+   */
+  static String jsonLine(String message, int exitCode) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("@timestamp", OffsetDateTime.now().toString());
+    line.put("@version", "1");
+    line.put("message", message);
+    line.put("logger_name", Main.class.getName());
+    line.put("thread_name", Thread.currentThread().getName());
+    line.put("level", "ERROR");
+    line.put("level_value", 40000);
+    line.put("exit_code", exitCode);
+    return line.toString();
   }
 }

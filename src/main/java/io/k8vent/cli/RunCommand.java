@@ -135,12 +135,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--env-include", paramLabel = "PATTERN",
       description = "Send only environment variables matching this glob (* = anything, case-insensitive); "
           + "repeatable. K8VENT_*, Kubernetes service variables, secret-looking names and URLs with credentials "
-          + "are never sent. Default: all the others. Env: K8VENT_ENV_INCLUDE.")
+          + "are never sent. Default: all the others. Env: K8VENT_ENV_INCLUDE (comma-separated).")
   List<String> envIncludes;
 
   @Option(names = "--env-exclude", paramLabel = "PATTERN",
       description = "Do not send environment variables matching this glob; repeatable. Default: none beyond "
-          + "those never sent. Env: K8VENT_ENV_EXCLUDE.")
+          + "those never sent. Env: K8VENT_ENV_EXCLUDE (comma-separated).")
   List<String> envExcludes;
 
   @Option(names = "--annotation-env", paramLabel = "minimal|full",
@@ -293,7 +293,7 @@ final class RunCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Signals.onTermination(() -> {
       LOG.info("stopping: no new pod changes; delivering what is queued for up to {} (a second signal exits at once)",
-          settings.shutdownTimeout());
+          Durations.format(settings.shutdownTimeout()));
       try {
         runner.stop();
       } catch (InterruptedException e) {
@@ -310,6 +310,11 @@ final class RunCommand implements Callable<Integer> {
     runner.start();
     stopped.await();
     return 0;
+  }
+
+  /** Whether --log-format (or K8VENT_LOG_FORMAT) asks for JSON, so that a fatal start-up error is a JSON line too. */
+  boolean jsonLogs() {
+    return "json".equalsIgnoreCase(env.or(logFormat, "K8VENT_LOG_FORMAT"));
   }
 
   Settings settings() {

@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8vent.config.ConfigException;
 import io.k8vent.sink.Sink;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -71,15 +75,17 @@ final class SinkCommand implements Callable<Integer> {
           + env.or(print, "K8VENT_SINK_PRINT")
           + "\"; use summary or body");
     };
-    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "9000"),
-        env.source(port, "--port", "K8VENT_SINK_PORT"), "to pick a free port");
-    String address = env.or(bind, "K8VENT_SINK_BIND", "127.0.0.1");
+    String portSource = env.source(port, "--port", "K8VENT_SINK_PORT");
+    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "9000"), portSource, "to pick a free port");
+    String bindSource = env.source(bind, "--bind", "K8VENT_SINK_BIND");
+    InetAddress address = Values.address(env.or(bind, "K8VENT_SINK_BIND", "127.0.0.1"), bindSource);
     Sink.Failure failure = failure();
     String key = env.or(secret, "K8VENT_WEBHOOK_SECRET");
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    try (Sink sink = new Sink(new InetSocketAddress(address, listenPort), key, failure, r -> print(out, r, bodies))) {
-      out.println("k8vent sink listening on " + sink.url("/") + " (any path); signatures "
+    try (Sink sink = listen(new InetSocketAddress(address, listenPort), bindSource, portSource, key, failure,
+        r -> print(out, r, bodies))) {
+      out.println("k8vent sink listening on " + where(sink, address) + " (any path); signatures "
           + (key == null ? "not checked: no --secret" : "checked") + (failure.status() == 0 ? ""
           : "; answering " + failure.status() + (failure.count() < 0 ? " to every request"
               : " to the first " + failure.count() + " request(s)")) + ". Ctrl-C stops it.");
@@ -91,11 +97,35 @@ final class SinkCommand implements Callable<Integer> {
     return 0;
   }
 
+  private static Sink listen(InetSocketAddress address, String bindSource, String portSource, String key,
+      Sink.Failure failure, Consumer<Sink.Received> listener) {
+    try {
+      return new Sink(address, key, failure, listener);
+    } catch (UncheckedIOException e) {
+      throw new ConfigException("cannot listen on " + bindSource + " " + address.getAddress().getHostAddress() + " "
+          + portSource + " " + address.getPort() + ": " + e.getCause().getMessage() + "; choose a free port ("
+          + portSource + " 0 picks one) and an address of this host, e.g. 127.0.0.1 or 0.0.0.0");
+    }
+  }
+
+  /**
+   * The URL to POST to; when --bind is all addresses, the address as given (the JDK reports 0.0.0.0
+   * as [::]) and then the URL to use from this machine.
+   */
+  private static String where(Sink sink, InetAddress requested) {
+    if (!requested.isAnyLocalAddress()) {
+      return sink.url("/").toString();
+    }
+    String any = requested instanceof Inet6Address ? "[::]" : "0.0.0.0";
+    return any + ":" + sink.port() + ", all addresses of this host (from this machine: " + sink.url("/") + ")";
+  }
+
   private Sink.Failure failure() {
     String status = env.or(fail, "K8VENT_SINK_FAIL");
     if (status == null) {
       if (env.or(failCount, "K8VENT_SINK_FAIL_COUNT") != null) {
-        throw new ConfigException("--fail-count needs --fail STATUS");
+        throw new ConfigException(env.source(failCount, "--fail-count", "K8VENT_SINK_FAIL_COUNT")
+            + " needs --fail STATUS (or K8VENT_SINK_FAIL)");
       }
       return Sink.Failure.NONE;
     }
@@ -106,7 +136,8 @@ final class SinkCommand implements Callable<Integer> {
       code = -1;
     }
     if (code < 300 || code > 599) {
-      throw new ConfigException("invalid --fail \"" + status + "\"; use an HTTP error status from 300 to 599");
+      throw new ConfigException("invalid " + env.source(fail, "--fail", "K8VENT_SINK_FAIL") + " \"" + status
+          + "\"; use an HTTP error status from 300 to 599");
     }
     String count = env.or(failCount, "K8VENT_SINK_FAIL_COUNT");
     return new Sink.Failure(code, count == null ? -1 : Values.positiveInt(count,

@@ -334,7 +334,7 @@ public final class HttpSender implements AutoCloseable {
     } else if (cause instanceof UnknownHostException) {
       reason = "unknown host " + message;
     } else if (cause instanceof SSLHandshakeException || cause.getCause() instanceof SSLHandshakeException) {
-      reason = "TLS handshake failed (" + message + "); for a private CA, pass its certificate with --webhook-ca-file";
+      reason = SendResult.TLS_HANDSHAKE_FAILED + " (" + message + "); for a private CA, pass its certificate with --webhook-ca-file";
     } else if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
       reason = "answer's status line or headers too long (" + message + ")";
     } else {

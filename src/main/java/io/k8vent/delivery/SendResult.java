@@ -9,6 +9,8 @@ import java.time.Duration;
 public record SendResult(int status, String error, Duration retryAfter, String correlationId, String bodyExcerpt) {
 
   public static final int REFUSED = -2;
+  /** How the error of a failed TLS handshake starts (untrusted certificate, wrong name, no common protocol). */
+  static final String TLS_HANDSHAKE_FAILED = "TLS handshake failed";
 
   public static SendResult failed(String error) {
     return new SendResult(-1, error, null, null, null);
@@ -20,6 +22,10 @@ public record SendResult(int status, String error, Duration retryAfter, String c
 
   public boolean refused() {
     return status == REFUSED;
+  }
+
+  public boolean tlsFailure() {
+    return status == -1 && error != null && error.startsWith(TLS_HANDSHAKE_FAILED);
   }
 
   public boolean succeeded() {

@@ -71,7 +71,11 @@ public final class Demo {
   private final Options options;
   private final Map<String, String> processEnv;
   private final PrintWriter out;
-  private final CountDownLatch interrupted;
+  /** Counted down by {@link #stop()}. */
+  private final CountDownLatch interrupted = new CountDownLatch(1);
+  /** The thread starting the API, the sink and k8vent, interrupted by {@link #stop()}; null once started. */
+  private Thread starting;
+  private boolean startedUp;
   private final Stats stats = new Stats();
   private final AtomicReference<byte[]> example = new AtomicReference<>();
   private final AtomicInteger validSignatures = new AtomicInteger();
@@ -80,16 +84,70 @@ public final class Demo {
   private volatile String lastDeleted;
   private final CountDownLatch lastDeletionDone = new CountDownLatch(1);
 
-  /** @param interrupted counted down to end the demo early (Ctrl-C) */
-  public Demo(Options options, Map<String, String> processEnv, PrintWriter out, CountDownLatch interrupted) {
+  public Demo(Options options, Map<String, String> processEnv, PrintWriter out) {
     this.options = options;
     this.processEnv = processEnv;
     this.out = out;
-    this.interrupted = interrupted;
   }
 
-  /** Runs the demo; returns 0 when every change was delivered, 1 otherwise. */
+  /**
+   * Ends the demo early (Ctrl-C): during start-up at once (the thread starting it is interrupted,
+   * and {@link #run} stops what it started and returns 130); once running, with the summary.
+   */
+  public void stop() {
+    synchronized (interrupted) {
+      interrupted.countDown();
+      if (starting != null) {
+        starting.interrupt();
+      }
+    }
+  }
+
+  /** Start-up is over; false when {@link #stop()} came first. */
+  private boolean startUpDone() {
+    synchronized (interrupted) {
+      noLongerStarting();
+      startedUp = interrupted.getCount() > 0;
+      return startedUp;
+    }
+  }
+
+  /** From now on {@link #stop()} does not interrupt this thread; an interrupt it sent is cleared. */
+  private void noLongerStarting() {
+    synchronized (interrupted) {
+      starting = null;
+      Thread.interrupted();
+    }
+  }
+
+  /**
+   * Runs the demo; returns 0 when every change was delivered, 1 otherwise, 130 when stopped during
+   * start-up. Whatever it started and the temporary files are gone when it returns.
+   */
   public int run() throws Exception {
+    synchronized (interrupted) {
+      starting = Thread.currentThread();
+    }
+    try {
+      return runDemo();
+    } catch (Exception e) {
+      synchronized (interrupted) {
+        if (startedUp || interrupted.getCount() > 0) {
+          throw e;
+        }
+      }
+      return stoppedDuringStartUp();
+    } finally {
+      noLongerStarting();
+    }
+  }
+
+  private int stoppedDuringStartUp() {
+    print("stopped during start-up (Ctrl-C); nothing was run and nothing is left behind");
+    return 130;
+  }
+
+  private int runDemo() throws Exception {
     byte[] key = new byte[16];
     new SecureRandom().nextBytes(key);
     String secret = HexFormat.of().formatHex(key);
@@ -121,6 +179,9 @@ public final class Demo {
         Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchStatus(), new Printer());
         try {
           daemon.start().get(30, TimeUnit.SECONDS);
+          if (!startUpDone()) {
+            return stoppedDuringStartUp();
+          }
           print("k8vent is watching (initial list done)");
           script(api, start);
           if (!interrupted.await(remaining(start), TimeUnit.NANOSECONDS)) {

@@ -105,6 +105,9 @@ public final class LocalKubeCluster implements AutoCloseable {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MILLIS);
       try (KubernetesClient client = adminClient()) {
         while (true) {
+          if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException();
+          }
           if (!process.isAlive()) {
             throw new IllegalStateException("kube-apiserver exited with " + process.exitValue() + "; see " + log);
           }
@@ -250,14 +253,25 @@ public final class LocalKubeCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops a process and waits until it is gone, also when this thread was interrupted (Ctrl-C during
+   * the demo's start-up): the caller deletes the directory the process writes to next. The interrupt
+   * is kept for the caller.
+   */
   private static void terminate(Process process) {
+    boolean interrupted = Thread.interrupted();
     process.destroy();
     try {
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted = true;
+      process.destroyForcibly();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

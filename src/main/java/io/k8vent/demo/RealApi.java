@@ -16,6 +16,7 @@ final class RealApi implements DemoApi {
   private final LocalKubeCluster cluster;
   private final KubernetesClient admin;
 
+  /** Starts etcd and kube-apiserver; when that fails or is interrupted, stops them and deletes their folder. */
   RealApi(Path binaries) {
     this.binaries = binaries;
     try {
@@ -23,11 +24,15 @@ final class RealApi implements DemoApi {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    LocalKubeCluster started = new LocalKubeCluster(binaries, dir, List.of());
+    LocalKubeCluster started = null;
     try {
+      started = new LocalKubeCluster(binaries, dir, List.of());
       started.addApiServer();
     } catch (RuntimeException e) {
-      started.close();
+      if (started != null) {
+        started.close();
+      }
+      delete(dir);
       throw e;
     }
     this.cluster = started;
@@ -55,6 +60,11 @@ final class RealApi implements DemoApi {
   public void close() {
     admin.close();
     cluster.close();
+    delete(dir);
+  }
+
+  /** Deletes the cluster's folder: etcd's data, the service-account key, the tokens file, logs. */
+  private static void delete(Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

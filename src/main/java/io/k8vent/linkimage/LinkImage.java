@@ -8,8 +8,9 @@ import java.net.URI;
 import java.util.regex.Pattern;
 
 /**
- * The seed's link-image message: which commit a container image was built from. Checked before
- * anything is sent, so a CI typo fails the step instead of linking the wrong image.
+ * The seed's link-image message: which commit a container image was built from. Made with
+ * {@link #of}, which checks every field before anything is sent, so a CI typo fails the step
+ * instead of linking the wrong image.
  */
 public record LinkImage(String owner, String repo, String sha, String image) {
   /** Atomist's endpoint; TEAM is the workspace id also found in the kube webhook URL. */
@@ -29,46 +30,51 @@ public record LinkImage(String owner, String repo, String sha, String image) {
   private static final Pattern IMAGE = Pattern.compile(
       "(" + NAME + ")(?::(" + TAG + "))?(?:@(" + DIGEST + "))?");
 
-  /** Validates every field; the exception names the first bad one and says what is expected. */
-  public LinkImage {
-    owner = required(owner, "--owner");
-    repo = required(repo, "--repo");
-    sha = required(sha, "--sha");
-    image = required(image, "--image");
-    if (!SHA.matcher(sha).matches()) {
-      throw new ConfigException("invalid --sha \"" + sha + "\"; give the commit id: 7 to 40 hexadecimal digits");
+  /** A value as given and where it came from (an option or an environment variable), for messages. */
+  public record Given(String value, String source) {}
+
+  /** Validates every field; the exception names the first bad one, where it came from and what is expected. */
+  public static LinkImage of(Given owner, Given repo, Given sha, Given image) {
+    LinkImage link = new LinkImage(required(owner), required(repo), required(sha), required(image));
+    if (!SHA.matcher(link.sha()).matches()) {
+      throw new ConfigException("invalid " + sha.source() + " \"" + link.sha()
+          + "\"; give the commit id: 7 to 40 hexadecimal digits");
     }
-    var m = IMAGE.matcher(image);
+    var m = IMAGE.matcher(link.image());
     if (!m.matches() || m.group(1).length() > 255) {
-      throw new ConfigException("invalid --image \"" + image + "\"; give a full image reference such as "
-          + "OWNER/IMAGE:VERSION or REGISTRY/OWNER/IMAGE:VERSION (lower-case name)");
+      throw new ConfigException("invalid " + image.source() + " \"" + link.image() + "\"; give a full image reference "
+          + "such as OWNER/IMAGE:VERSION or REGISTRY/OWNER/IMAGE:VERSION (lower-case name)");
     }
     if (m.group(2) == null && m.group(3) == null) {
-      throw new ConfigException("invalid --image \"" + image + "\"; it needs a tag or digest (e.g. " + image
-          + ":1.2.3), since an untagged name does not say which image the commit built");
+      throw new ConfigException("invalid " + image.source() + " \"" + link.image() + "\"; it needs a tag or digest "
+          + "(e.g. " + link.image() + ":1.2.3), since an untagged name does not say which image the commit built");
     }
+    return link;
   }
 
-  private static String required(String value, String option) {
+  private static String required(Given given) {
+    String value = given.value();
     if (value == null || value.isBlank()) {
-      throw new ConfigException("missing " + option + " (see k8vent link-image --help)");
+      throw new ConfigException("missing " + given.source() + " (see k8vent link-image --help)");
     }
     String v = value.strip();
     if (v.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
-      throw new ConfigException("invalid " + option + " \"" + value + "\"; it must not contain spaces");
+      throw new ConfigException("invalid " + given.source() + " \"" + value + "\"; it must not contain spaces");
     }
     return v;
   }
 
   /** Atomist's link-image URL for a team (workspace) id. */
-  public static URI atomistUrl(String team) {
-    if (team == null || team.isBlank()) {
+  public static URI atomistUrl(Given team) {
+    String id = team.value();
+    if (id == null || id.isBlank()) {
       throw new ConfigException("missing --team (or give the endpoint with --url)");
     }
-    if (!TEAM.matcher(team.strip()).matches()) {
-      throw new ConfigException("invalid --team \"" + team + "\"; a team id has only letters, digits, - and _");
+    if (!TEAM.matcher(id.strip()).matches()) {
+      throw new ConfigException("invalid " + team.source() + " \"" + id + "\"; a team id has only letters, digits, "
+          + "- and _");
     }
-    return URI.create(ATOMIST_URL + team.strip());
+    return URI.create(ATOMIST_URL + id.strip());
   }
 
   /** The JSON the seed documents, fields in its order. */

@@ -90,12 +90,16 @@ public final class Sink implements AutoCloseable {
     /** One line about the request: what it carried, its signature, the answer. */
     public String summary() {
       JsonNode json = payload();
+      String kind = event == null ? "-" : deletion == null || deletion.equals("deleted") ? event
+          : event + " (" + deletion + ")";
       String what;
       if (json == null) {
         what = "(not JSON)";
       } else if ("link-image".equals(json.path("type").asText())) {
+        // link-image sends X-K8vent-Event: link-image; the type is named once either way.
+        kind = "link-image";
         JsonNode git = json.path("git");
-        what = "link-image " + json.path("docker").path("image").asText() + " <- " + git.path("owner").asText()
+        what = json.path("docker").path("image").asText() + " <- " + git.path("owner").asText()
             + "/" + git.path("repo").asText() + "@" + git.path("sha").asText();
       } else {
         JsonNode metadata = json.path("pod").path("metadata");
@@ -103,9 +107,7 @@ public final class Sink implements AutoCloseable {
             + json.path("pod").path("status").path("phase").asText("-");
       }
       return String.format("%s #%d %s %s %s %s %d bytes%s, %s -> %d", TIME.format(at), number, method, path,
-          event == null ? "-" : deletion == null || deletion.equals("deleted") ? event : event + " (" + deletion + ")",
-          what, body.length, cloudEvent == null ? "" : " as " + cloudEvent,
-          signature.text(), status);
+          kind, what, body.length, cloudEvent == null ? "" : " as " + cloudEvent, signature.text(), status);
     }
   }
 

@@ -13,8 +13,14 @@ import io.k8vent.config.ConfigException;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +67,7 @@ public final class KubeClients {
           + ")");
       Path file = kubeconfigFromEnvironment(env, tried);
       if (file == null) {
-        throw new NoClusterException("k8vent found no Kubernetes cluster to watch. It tried: "
+        throw new NoClusterException("found no Kubernetes cluster to watch. It tried: "
             + String.join("; ", tried) + ". Run it inside a cluster with a service account, or point it at a "
             + "cluster with --kubeconfig FILE (and --context NAME), KUBECONFIG, or ~/.kube/config. "
             + "To try k8vent without a cluster, run: k8vent demo");
@@ -111,7 +118,8 @@ public final class KubeClients {
    * Asks the API server for its version with one retry, so that a wrong address is reported in a
    * second rather than after the client's long default retry schedule. It shares the client's
    * connection, which the watch then reuses. Any answer other than 401 means the server is there;
-   * authorization problems are reported by the watch itself.
+   * authorization problems (403) are reported by the watch itself, which retries them: RBAC is often
+   * applied after k8vent starts.
    */
   private static void probe(KubernetesClient client, Config config, String source) {
     HttpClient quick = client.getHttpClient().newBuilder()
@@ -125,14 +133,45 @@ public final class KubeClients {
       throw new NoClusterException("interrupted while connecting to the Kubernetes API server");
     } catch (ExecutionException | TimeoutException e) {
       throw new NoClusterException("could not reach the Kubernetes API server at " + config.getMasterUrl()
-          + " (from " + source + "): " + rootMessage(e) + ". Check that the cluster is running and that "
+          + " (from " + source + "): " + unreachable(e, config) + ". Check that the cluster is running and that "
           + "this machine can reach it, or choose another context with --context.");
     }
     if (code == 401) {
-      throw new NoClusterException("the Kubernetes API server at " + config.getMasterUrl()
-          + " (from " + source + ") did not accept k8vent's credentials (401 Unauthorized). "
-          + "Check the token or certificate in that configuration.");
+      throw new NoClusterException("the API server at " + config.getMasterUrl() + " (from " + source
+          + ") refused the credentials (401 Unauthorized): the token or client certificate is wrong or expired. "
+          + "Check the user of that kubeconfig context (kubectl says \"You must be logged in to the server\"), "
+          + "or the service account token in a pod.");
     }
+  }
+
+  /** Why the API server did not answer, in words rather than an exception's name. */
+  static String unreachable(Throwable e, Config config) {
+    URI server = URI.create(config.getMasterUrl());
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String message = c.getMessage() == null ? "" : c.getMessage();
+      if (c instanceof ConnectException || message.contains("Connection refused")) {
+        return "connection refused: nothing listens at " + server.getHost() + ":" + port(server);
+      }
+      if (c instanceof UnknownHostException) {
+        return "unknown host " + server.getHost() + ": the name does not resolve";
+      }
+      if (c instanceof TimeoutException || c instanceof SocketTimeoutException
+          || c instanceof io.netty.channel.ConnectTimeoutException) {
+        return "timed out: no answer within " + (config.getRequestTimeout() + 1000L) / 1000 + " s";
+      }
+      if (c instanceof ClosedChannelException) {
+        return "the connection was closed before any answer (something accepts connections at " + server.getHost()
+            + ":" + port(server) + " but no API server answers there, e.g. a proxy or port-forward to a stopped cluster)";
+      }
+      if (c instanceof SSLException) {
+        return "TLS failed (" + message + "); check the cluster's certificate-authority in the kubeconfig";
+      }
+    }
+    return rootMessage(e);
+  }
+
+  private static int port(URI server) {
+    return server.getPort() != -1 ? server.getPort() : "https".equalsIgnoreCase(server.getScheme()) ? 443 : 80;
   }
 
   private static URI versionUri(String masterUrl) {
@@ -165,7 +204,10 @@ public final class KubeClients {
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new NoClusterException("cannot read kubeconfig " + file + ": " + e.getMessage());
+      throw new NoClusterException("cannot read kubeconfig " + file + ": "
+          + (e instanceof NoSuchFileException ? "no such file"
+              : e instanceof AccessDeniedException ? "permission denied"
+              : e.getMessage()));
     }
     Config config;
     try {

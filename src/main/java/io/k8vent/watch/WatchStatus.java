@@ -32,9 +32,9 @@ public class WatchStatus {
 
   void watchFailed(String scope, Throwable t) {
     String reason;
-    if (PodSource.forbidden(t)) {
-      reason = "the API server refused to list pods in " + scope + " (403 Forbidden: "
-          + rootMessage(t) + "). " + RBAC_HINT;
+    String forbidden = PodSource.forbiddenStatus(t);
+    if (forbidden != null) {
+      reason = "the API server refused to list pods in " + scope + " (403 Forbidden: " + forbidden + "). " + RBAC_HINT;
     } else {
       reason = "listing or watching pods in " + scope + " failed: " + rootMessage(t) + "; retrying with backoff";
     }

@@ -179,7 +179,7 @@ class MainTest {
   void noClusterIsOneReadableParagraph() {
     Run r = run(Map.of(), "--url", "https://ok.example.com/a");
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("found no Kubernetes cluster").contains("in-cluster service account")
+    assertThat(r.err()).startsWith("k8vent: found no Kubernetes cluster").contains("in-cluster service account")
         .contains("KUBECONFIG").contains(".kube/config").contains("k8vent demo").doesNotContain("\tat ");
   }
 

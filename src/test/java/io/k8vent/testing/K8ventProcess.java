@@ -31,8 +31,17 @@ public final class K8ventProcess implements AutoCloseable {
   }
 
   public static K8ventProcess start(Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-jar", jar().toString()));
+    return start(List.of(), env, args);
+  }
+
+  /** With JVM options, e.g. {@code -Djava.io.tmpdir=DIR} to see what a command leaves there. */
+  public static K8ventProcess start(List<String> jvmOptions, Map<String, String> env, String... args) {
+    // SIGINT at its default, as in a terminal: a test JVM started in the background of a script inherits
+    // it ignored, and the JVM then keeps ignoring it (GNU env resets it).
+    List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar().toString()));
     command.addAll(List.of(args));
     try {
       Path dir = Files.createTempDirectory("k8vent-process");
@@ -66,6 +75,14 @@ public final class K8ventProcess implements AutoCloseable {
   /** Sends SIGTERM. */
   public void terminate() {
     process.destroy();
+  }
+
+  /** Sends SIGINT, as Ctrl-C in a terminal does. */
+  public void interrupt() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -INT " + process.pid() + " failed");
+    }
   }
 
   public long pid() {
