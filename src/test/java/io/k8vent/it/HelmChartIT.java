@@ -19,18 +19,29 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.k8vent.demo.LocalKubeCluster;
+import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.Tools;
 import io.k8vent.testing.Tools.Result;
+import io.k8vent.testing.WebhookReceiver;
+import io.k8vent.testing.WebhookReceiver.Request;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * charts/k8vent as users install it: helm lint, and helm template piped to kubectl apply
@@ -43,6 +54,9 @@ class HelmChartIT {
   static final String WEBHOOK = "webhooks[0]=https://webhook.atomist.com/atomist/kube/teams/AT3AM1D";
   private static LocalKubeCluster cluster;
   private static String kubeVersion;
+
+  @TempDir
+  Path dir;
 
   @BeforeAll
   static void cluster() throws Exception {
@@ -168,6 +182,68 @@ class HelmChartIT {
     assertThat(env).doesNotContainKeys("K8VENT_WEBHOOK_SECRET", "K8VENT_NAMESPACE", "K8VENT_LEADER_ELECT",
         "K8VENT_LABEL_SELECTOR", "K8VENT_FIELD_SELECTOR");
     assertThat(yaml).contains("webhooks: \"https://webhook.atomist.com/atomist/kube/teams/AT3AM1D\"");
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static int get(int port, String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
+  /**
+   * The chart installed for real (its RBAC, ServiceAccount, Secret; no controller runs the
+   * Deployment here), then the jar run with the Deployment's environment and the ServiceAccount's
+   * token, as the pod would: it watches the namespace the chart names, wins the Lease the chart's
+   * Role lets it take, and delivers.
+   */
+  @Test
+  void theChartsRightsAndEnvironmentRunK8ventInTheNamespaceItNames() throws Exception {
+    String release = namespace("helm-run");
+    String watched = namespace("helm-watched");
+    try (KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver hook = new WebhookReceiver()) {
+      String yaml = template(release, "--set", "webhooks[0]=" + hook.url(), "--set", "environment=helm-it",
+          "--set", "watch.namespaces[0]=" + watched, "--set", "leaderElection.enabled=true", "--set", "replicas=2",
+          "--set", "leaderElection.leaseName=k8vent-it");
+      Result applied = kubectl(yaml, "apply", "-f", "-");
+      assertThat(applied.code()).as(applied.output()).isZero();
+
+      Deployment d = ofType(parse(yaml), Deployment.class).get(0);
+      Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+      Map<String, String> env = new HashMap<>(Map.of("HOME", dir.toString()));
+      for (EnvVar e : c.getEnv()) {
+        if (e.getValue() != null) {
+          env.put(e.getName(), e.getValue());
+        } else if (e.getValueFrom().getFieldRef() != null) {
+          assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+          env.put(e.getName(), release);
+        } else {
+          var ref = e.getValueFrom().getSecretKeyRef();
+          var secret = admin.secrets().inNamespace(release).withName(ref.getName()).get();
+          env.put(e.getName(), new String(java.util.Base64.getDecoder().decode(secret.getData().get(ref.getKey())),
+              java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      String token = KubeApiServer.serviceAccountToken(cluster, release, d.getSpec().getTemplate().getSpec()
+          .getServiceAccountName());
+      int opsPort = freePort();
+      admin.pods().inNamespace(watched).resource(io.k8vent.testing.Pods.pod(watched, "watched")).create();
+      try (K8ventProcess k8vent = K8ventProcess.start(env, "--kubeconfig", cluster.apiServer().kubeconfig(token).toString(),
+          "--ops-port", String.valueOf(opsPort))) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> !hook.requests().isEmpty());
+        assertThat(hook.requests()).extracting(Request::podName).containsExactly(watched + "/watched");
+        assertThat(hook.requests().get(0).json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("helm-it");
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(opsPort, "/readyz") == 200);
+        assertThat(admin.leases().inNamespace(release).withName("k8vent-it").get().getSpec().getHolderIdentity())
+            .isNotBlank();
+        assertThat(k8vent.stderr()).as("the chart's K8VENT_LOG_FORMAT").startsWith("{");
+      }
+    }
   }
 
   @Test
