@@ -185,9 +185,27 @@ class MonitoringIT {
   }
 
   @Test
-  void kubesDashboardIsTheChartsDashboard() throws Exception {
-    assertThat(JSON.readTree(Path.of("kube/monitoring/k8vent-dashboard.json").toFile()))
-        .isEqualTo(JSON.readTree(DASHBOARD.toFile()));
+  void theDashboardIsWellFormedAndKubesCopyIsTheCharts() throws Exception {
+    JsonNode dash = JSON.readTree(DASHBOARD.toFile());
+    assertThat(JSON.readTree(Path.of("kube/monitoring/k8vent-dashboard.json").toFile())).isEqualTo(dash);
+    assertThat(dash.path("uid").asText()).isEqualTo("k8vent");
+    assertThat(dash.path("templating").path("list")).extracting(v -> v.path("name").asText())
+        .containsExactly("datasource", "namespace", "webhook");
+    Set<Integer> ids = new TreeSet<>();
+    int panels = 0;
+    for (JsonNode panel : dash.path("panels")) {
+      assertThat(ids.add(panel.path("id").asInt())).as("unique id: " + panel.path("title")).isTrue();
+      JsonNode pos = panel.path("gridPos");
+      assertThat(pos.path("x").asInt() + pos.path("w").asInt()).as(panel.path("title").asText()).isBetween(1, 24);
+      if (panel.path("type").asText().equals("row")) {
+        continue;
+      }
+      panels++;
+      assertThat(panel.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+      assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty()
+          .allSatisfy(t -> assertThat(t.path("expr").asText()).isNotBlank());
+    }
+    assertThat(panels).isGreaterThanOrEqualTo(15);
   }
 
   @Test
