@@ -275,7 +275,7 @@ class HelmChartIT {
         .satisfies(k -> assertThat(List.of(k.getName(), k.getKey())).containsExactly("k8vent-webhooks", "signing-secret"));
     assertThat(env.get("K8VENT_NAMESPACE").getValue()).isEqualTo("shop,payments");
     assertThat(env.get("K8VENT_LABEL_SELECTOR").getValue()).isEqualTo("app.kubernetes.io/part-of=shop");
-    assertThat(env.get("K8VENT_FIELD_SELECTOR").getValue()).isEqualTo("spec.nodeName!=");
+    assertThat(env.get("K8VENT_FIELD_SELECTOR").getValue()).isEqualTo("status.phase!=Succeeded");
     assertThat(env.get("K8VENT_LEADER_ELECT").getValue()).isEqualTo("true");
     assertThat(env.get("K8VENT_LEADER_ELECT_LEASE_NAME").getValue()).isEqualTo("k8vent-shop");
     assertThat(env.get("K8VENT_LEADER_ELECT_LEASE_DURATION").getValue()).isEqualTo("20s");
