@@ -66,6 +66,10 @@ class ImageIT {
         "--build-arg", "K8VENT_COMMIT=imageit", "-t", IMAGE, Tools.root().toString()));
     Result r = Tools.run(null, null, build);
     assertThat(r.code()).as(r.output()).isZero();
+    // Each build leaves the previous image and its stages untagged: remove them, so runs on a kept
+    // machine do not fill its disk (the bases and Maven's cache mount stay).
+    Result prune = podman("image", "prune", "-f");
+    assertThat(prune.code()).as(prune.output()).isZero();
   }
 
   private static int freePort() throws Exception {
