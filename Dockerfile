@@ -6,9 +6,16 @@
 #
 #   docker build --build-arg K8VENT_COMMIT=$(git rev-parse --short=12 HEAD) -t atomist/k8vent:0.1.0 .
 
+# The base images are build arguments (the defaults are what users get), for builders that reach
+# no public registry: BUILD_IMAGE needs a JDK 17 and Maven, JDK_IMAGE a JDK 17 with jlink and its
+# jmods, RUNTIME_IMAGE the libraries a Linux JDK links against (libc, zlib, libgcc, libstdc++).
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG JDK_IMAGE=eclipse-temurin:17-jdk
+ARG RUNTIME_IMAGE=gcr.io/distroless/java-base-debian12:nonroot
+
 # Build: the jar is platform-independent, so this stage runs natively even when
 # building images for other architectures.
-FROM --platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-17 AS build
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY src ./src
@@ -24,7 +31,7 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package -Dgit.comm
 # webhooks negotiates elliptic-curve key exchange and certificates through it.
 # --generate-cds-archive adds a class-data-sharing archive of the trimmed runtime's own
 # classes, which the JVM maps at start.
-FROM eclipse-temurin:17-jdk AS jre
+FROM ${JDK_IMAGE} AS jre
 RUN jlink \
       --add-modules java.base,java.compiler,java.desktop,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.httpserver,jdk.management,jdk.unsupported \
       --strip-debug \
@@ -52,7 +59,7 @@ RUN K8VENT_LOG_FORMAT=json /opt/java/bin/java -XX:+UseSerialGC -cp /opt/k8vent/k
 # shared libraries a Temurin runtime links against (zlib, libgcc, libstdc++) and a Java
 # CA bundle; its nonroot variant is user 65532. Files are copied as root, so the
 # daemon cannot modify its own runtime or jar.
-FROM gcr.io/distroless/java-base-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 COPY --from=jre /opt/java /opt/java
 COPY --from=cds /opt/k8vent /opt/k8vent
 ENV K8VENT_LOG_FORMAT=json

@@ -109,6 +109,11 @@ public final class Daemon implements AutoCloseable {
     return source.start();
   }
 
+  /** Pods the watch currently holds. */
+  public int pods() {
+    return source.pods();
+  }
+
   /** Null while the watch machinery runs, else why not. */
   public String healthProblem() {
     return source.running() ? null : "the pod watch has stopped";

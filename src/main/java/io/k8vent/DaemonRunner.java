@@ -133,6 +133,12 @@ public final class DaemonRunner {
     return daemon.readinessProblem();
   }
 
+  /** Pods the active daemon's watch holds; 0 on a standby. */
+  public int pods() {
+    Daemon daemon = current;
+    return daemon == null ? 0 : daemon.pods();
+  }
+
   public boolean leading() {
     return current != null;
   }

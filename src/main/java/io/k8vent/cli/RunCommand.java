@@ -270,6 +270,9 @@ final class RunCommand implements Callable<Integer> {
     // The ops endpoint listens before the cluster is reached, so a port or address it cannot have
     // stops the start at once; until the daemon runs it answers alive but not ready.
     AtomicReference<DaemonRunner> started = new AtomicReference<>();
+    metrics.state(() -> started.get() != null && started.get().readinessProblem() == null,
+        () -> started.get() != null && started.get().leading(),
+        () -> started.get() == null ? 0 : started.get().pods());
     OpsServer ops = settings.opsPort() == 0 ? null
         : new OpsServer(opsAddress, settings.opsPort(),
             () -> started.get() == null ? null : started.get().healthProblem(),

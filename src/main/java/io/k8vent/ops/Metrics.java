@@ -8,6 +8,7 @@ import io.k8vent.watch.PodEvent;
 import io.k8vent.watch.WatchStatus;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * k8vent's Prometheus metrics. The operator's webhooks are labelled by scheme, host, port and path
@@ -60,6 +63,8 @@ public final class Metrics implements DeliveryObserver {
   private final Counter refused = Counter.builder().name("k8vent_webhooks_refused_total")
       .help("Annotation webhook deliveries refused: destination (a forbidden address) or limit (too many "
           + "annotation webhooks at once)").labelNames("reason").register(registry);
+
+  private boolean stateRegistered;
 
   /** The label shared by every webhook a pod annotation chose. */
   public static final String ANNOTATION_WEBHOOKS = "annotation";
@@ -109,6 +114,26 @@ public final class Metrics implements DeliveryObserver {
       jvmMetricsRegistered = true;
     }
     return registry;
+  }
+
+  /**
+   * Registers the gauges read at each scrape from the running process: {@code k8vent_ready} (1 when
+   * /readyz answers 200), {@code k8vent_leader} (1 on the replica that watches and sends, also when
+   * leader election is off) and {@code k8vent_pods} (pods the watch holds; 0 on a standby). Alerts
+   * need them: a process that is not ready, and a watch that holds pods but receives no events.
+   */
+  public synchronized void state(BooleanSupplier ready, BooleanSupplier leader, IntSupplier pods) {
+    if (stateRegistered) {
+      throw new IllegalStateException("state gauges already registered");
+    }
+    stateRegistered = true;
+    GaugeWithCallback.builder().name("k8vent_ready").help("1 while /readyz answers 200, else 0")
+        .callback(cb -> cb.call(ready.getAsBoolean() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name("k8vent_leader")
+        .help("1 on the replica that watches pods and sends (always, without --leader-elect), 0 on a standby")
+        .callback(cb -> cb.call(leader.getAsBoolean() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name("k8vent_pods").help("Pods the watch currently holds (0 on a standby)")
+        .callback(cb -> cb.call(pods.getAsInt())).register(registry);
   }
 
   /** A watch status that also counts events and watch restarts. */

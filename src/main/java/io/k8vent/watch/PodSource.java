@@ -49,6 +49,7 @@ public final class PodSource implements AutoCloseable {
   private final WatchStatus status;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
   private final List<String> scopes = new ArrayList<>();
+  private final List<PodIdentityStore> stores = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ScheduledExecutorService watchCheck = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "k8vent-watch-check");
     t.setDaemon(true);
@@ -132,7 +133,9 @@ public final class PodSource implements AutoCloseable {
     }
     SharedIndexInformer<GenericKubernetesResource> informer = scoped.withLimit(PAGE_SIZE).runnableInformer(0);
     Backlog backlog = new Backlog(BACKLOG_LIMIT);
-    informer.itemStore(new PodIdentityStore(keptAnnotation, backlog, selection.visibleChangesOnly()));
+    PodIdentityStore store = new PodIdentityStore(keptAnnotation, backlog, selection.visibleChangesOnly());
+    informer.itemStore(store);
+    stores.add(store);
     informer.removeNamespaceIndex();
     String scope = (namespace == null ? "all namespaces" : "namespace " + namespace)
         + (selection.selective() ? " with " + selection.describe() : "");
@@ -277,6 +280,11 @@ public final class PodSource implements AutoCloseable {
         status.watchLost(scopes.get(i), WATCH_DOWN_AFTER_S);
       }
     }
+  }
+
+  /** Pods the watch currently holds, over all watched namespaces. */
+  public int pods() {
+    return stores.stream().mapToInt(PodIdentityStore::size).sum();
   }
 
   /** Whether every informer is running (listing, watching, or retrying after a failure). */

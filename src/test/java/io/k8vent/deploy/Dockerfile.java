@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
 
 /**
  * The project's Dockerfile read the way the Docker builder reads it: comments dropped,
- * continued lines joined, instructions grouped into stages by FROM.
+ * continued lines joined, instructions grouped into stages by FROM, and a FROM's
+ * {@code ${NAME}} replaced by the default of the ARG declared before the first FROM (what a
+ * build without --build-arg uses).
  */
 final class Dockerfile {
 
@@ -24,6 +26,7 @@ final class Dockerfile {
 
   private static final Pattern FROM =
       Pattern.compile("(?:--\\S+\\s+)*(\\S+)(?:\\s+(?i:as)\\s+(\\S+))?");
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)}?");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One instruction: its keyword in upper case and the rest of the (joined) line. */
@@ -56,9 +59,11 @@ final class Dockerfile {
   }
 
   private final List<Stage> stages;
+  private final java.util.Map<String, String> globalArgs;
 
-  private Dockerfile(List<Stage> stages) {
+  private Dockerfile(List<Stage> stages, java.util.Map<String, String> globalArgs) {
     this.stages = stages;
+    this.globalArgs = globalArgs;
   }
 
   static Dockerfile read() {
@@ -71,6 +76,7 @@ final class Dockerfile {
 
   static Dockerfile parse(List<String> lines) {
     List<Stage> stages = new ArrayList<>();
+    java.util.Map<String, String> globalArgs = new java.util.LinkedHashMap<>();
     List<Instruction> current = null;
     StringBuilder pending = new StringBuilder();
     for (String line : lines) {
@@ -96,18 +102,33 @@ final class Dockerfile {
           throw new IllegalArgumentException("cannot read " + text);
         }
         current = new ArrayList<>();
-        stages.add(new Stage(from.group(1), Optional.ofNullable(from.group(2)), current));
+        String image = VARIABLE.matcher(from.group(1)).replaceAll(v -> {
+          String value = globalArgs.get(v.group(1));
+          if (value == null) {
+            throw new IllegalArgumentException("FROM uses " + v.group() + " with no ARG default before the first FROM");
+          }
+          return Matcher.quoteReplacement(value);
+        });
+        stages.add(new Stage(image, Optional.ofNullable(from.group(2)), current));
+      } else if (current == null && instruction.keyword().equals("ARG")) {
+        String[] arg = instruction.arguments().split("=", 2);
+        globalArgs.put(arg[0], arg.length > 1 ? arg[1] : null);
       } else if (current == null) {
         throw new IllegalArgumentException(instruction.keyword() + " before the first FROM");
       } else {
         current.add(instruction);
       }
     }
-    return new Dockerfile(List.copyOf(stages));
+    return new Dockerfile(List.copyOf(stages), java.util.Collections.unmodifiableMap(globalArgs));
   }
 
   List<Stage> stages() {
     return stages;
+  }
+
+  /** The ARGs declared before the first FROM, with their defaults (null: none). */
+  java.util.Map<String, String> globalArgs() {
+    return globalArgs;
   }
 
   Stage finalStage() {

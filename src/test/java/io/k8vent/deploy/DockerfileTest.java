@@ -18,6 +18,15 @@ class DockerfileTest {
   private final Dockerfile dockerfile = Dockerfile.read();
 
   @Test
+  void baseImagesAreBuildArgumentsWhoseDefaultsArePublicImages() {
+    assertThat(dockerfile.globalArgs()).containsEntry("BUILD_IMAGE", "maven:3.9-eclipse-temurin-17")
+        .containsEntry("JDK_IMAGE", "eclipse-temurin:17-jdk")
+        .containsEntry("RUNTIME_IMAGE", "gcr.io/distroless/java-base-debian12:nonroot");
+    assertThat(Dockerfile.parse(List.of("ARG BASE=debian:12", "FROM ${BASE} AS one", "FROM $BASE"))
+        .stages()).extracting(Stage::image).containsExactly("debian:12", "debian:12");
+  }
+
+  @Test
   void buildsTheJarWithMavenInItsOwnStage() {
     Stage build = dockerfile.stage("build");
 
