@@ -180,7 +180,10 @@ class HelmChartIT {
     assertThat(env.get("ATOMIST_ENVIRONMENT").getValue()).isEqualTo("production");
     assertThat(env.get("K8VENT_LOG_FORMAT").getValue()).isEqualTo("json");
     assertThat(env).doesNotContainKeys("K8VENT_WEBHOOK_SECRET", "K8VENT_NAMESPACE", "K8VENT_LEADER_ELECT",
-        "K8VENT_LABEL_SELECTOR", "K8VENT_FIELD_SELECTOR");
+        "K8VENT_LABEL_SELECTOR", "K8VENT_FIELD_SELECTOR", "K8VENT_EVENTS");
+    assertThat(env.get("K8VENT_CHANGES").getValue()).isEqualTo("visible");
+    assertThat(env.get("K8VENT_FORMAT").getValue()).isEqualTo("k8vent");
+    assertThat(env.get("K8VENT_CLOUDEVENTS_MODE").getValue()).isEqualTo("binary");
     assertThat(yaml).contains("webhooks: \"https://webhook.atomist.com/atomist/kube/teams/AT3AM1D\"");
   }
 
@@ -276,6 +279,10 @@ class HelmChartIT {
     assertThat(env.get("K8VENT_NAMESPACE").getValue()).isEqualTo("shop,payments");
     assertThat(env.get("K8VENT_LABEL_SELECTOR").getValue()).isEqualTo("app.kubernetes.io/part-of=shop");
     assertThat(env.get("K8VENT_FIELD_SELECTOR").getValue()).isEqualTo("status.phase!=Succeeded");
+    assertThat(env.get("K8VENT_EVENTS").getValue()).isEqualTo("ADDED,DELETED");
+    assertThat(env.get("K8VENT_CHANGES").getValue()).isEqualTo("all");
+    assertThat(env.get("K8VENT_FORMAT").getValue()).isEqualTo("cloudevents");
+    assertThat(env.get("K8VENT_CLOUDEVENTS_MODE").getValue()).isEqualTo("structured");
     assertThat(env.get("K8VENT_LEADER_ELECT").getValue()).isEqualTo("true");
     assertThat(env.get("K8VENT_LEADER_ELECT_LEASE_NAME").getValue()).isEqualTo("k8vent-shop");
     assertThat(env.get("K8VENT_LEADER_ELECT_LEASE_DURATION").getValue()).isEqualTo("20s");
