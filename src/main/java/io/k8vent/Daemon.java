@@ -2,7 +2,6 @@ package io.k8vent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.k8vent.config.Settings;
 import io.k8vent.config.WebhookSafety;
 import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.DeliveryHeaders;

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.http.HttpMessageFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.payload.WireFormat;
 import io.k8vent.testing.Hmac;

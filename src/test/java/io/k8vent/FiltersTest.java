@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.testing.MockCluster;
 import io.k8vent.testing.TestLoop;

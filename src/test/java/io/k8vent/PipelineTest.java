@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.k8vent.config.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.route.AnnotationOptIns;

@@ -10,7 +10,7 @@ import io.k8vent.config.CaBundle;
 import io.k8vent.config.Cidr;
 import io.k8vent.config.ConfigException;
 import io.k8vent.config.Durations;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.config.WebhookAllowPattern;
 import io.k8vent.config.WebhookSafety;
 import io.k8vent.config.WebhookUrl;

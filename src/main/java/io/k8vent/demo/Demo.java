@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.k8vent.Daemon;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.config.WebhookSafety;
 import io.k8vent.net.VertxRuntime;
 import io.vertx.core.Vertx;

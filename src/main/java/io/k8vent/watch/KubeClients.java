@@ -228,7 +228,8 @@ public final class KubeClients {
     return config;
   }
 
-  private static String rootMessage(Throwable t) {
+  /** The innermost cause's message (or its type when it has none): what went wrong, without the wrappers. */
+  static String rootMessage(Throwable t) {
     Throwable c = t;
     while (c.getCause() != null && c.getCause() != c) {
       c = c.getCause();

@@ -109,12 +109,9 @@ public class WatchStatus {
     return problem.get();
   }
 
+  /** The root cause's message, cut to 300 characters for a log line. */
   private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    String m = c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+    String m = KubeClients.rootMessage(t);
     return m.length() > 300 ? m.substring(0, 300) + "…" : m;
   }
 }

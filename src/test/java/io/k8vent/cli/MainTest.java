@@ -2,7 +2,7 @@ package io.k8vent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.payload.WireFormat;
 import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;

@@ -12,7 +12,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.config.Cidr;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.config.WebhookSafety;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.ops.Metrics;

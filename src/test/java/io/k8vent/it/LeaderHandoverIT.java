@@ -15,7 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.k8vent.Daemon;
 import io.k8vent.DaemonRunner;
 import io.k8vent.config.LeaderElectionSettings;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.KubeApiServer;

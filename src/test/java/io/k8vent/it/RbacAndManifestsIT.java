@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.DaemonRunner;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.ops.Metrics;
 import io.k8vent.testing.KubeApiServer;

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.k8vent.Daemon;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.TestLoop;

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.KubeApiServer;

@@ -1,7 +1,7 @@
 package io.k8vent.testing;
 
 import io.k8vent.config.Cidr;
-import io.k8vent.config.Settings;
+import io.k8vent.Settings;
 import io.k8vent.config.WebhookSafety;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;

@@ -1,5 +1,8 @@
-package io.k8vent.config;
+package io.k8vent;
 
+import io.k8vent.config.LeaderElectionSettings;
+import io.k8vent.config.WebhookSafety;
+import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.payload.WireFormat;
