@@ -8,12 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.http.HttpMessageFactory;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.payload.WireFormat;
 import io.k8vent.testing.Hmac;
 import io.k8vent.testing.MockCluster;
-import io.k8vent.testing.TestLoop;
+import io.k8vent.testing.MockPipeline;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
@@ -23,7 +21,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,25 +35,17 @@ class CloudEventsTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Map<String, String> ENV = Map.of("ATOMIST_ENVIRONMENT", "staging", "LANG", "C.UTF-8");
 
-  private final MockCluster cluster = new MockCluster();
-  private final WebhookReceiver hook = new WebhookReceiver();
-  private KubernetesClient client;
-  private Daemon daemon;
+  private final MockPipeline pipeline = new MockPipeline();
+  private final MockCluster cluster = pipeline.cluster();
+  private final WebhookReceiver hook = pipeline.hook();
 
   @AfterEach
   void tearDown() {
-    if (daemon != null) {
-      daemon.close();
-      client.close();
-    }
-    hook.close();
-    cluster.close();
+    pipeline.close();
   }
 
   private void start(Settings settings) throws Exception {
-    client = cluster.newClient();
-    daemon = new Daemon(settings, client, TestLoop.vertx(), ENV, new WatchStatus(), new DeliveryObserver() {});
-    daemon.start().get(20, TimeUnit.SECONDS);
+    pipeline.start(settings, ENV, new WatchStatus());
   }
 
   private static CloudEvent read(Request r) {
@@ -118,9 +107,7 @@ class CloudEventsTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() >= 2);
     Request api = hook.requests().stream().filter(r -> r.podName().equals("shop/api")).findFirst().orElseThrow();
     assertThat(read(api).getSource()).isEqualTo(URI.create("/k8vent/environments/prod%20eu/namespaces/shop/pods/api"));
-    daemon.close();
-    client.close();
-    daemon = null;
+    pipeline.stop();
 
     WebhookReceiver plainHook = new WebhookReceiver();
     try (plainHook) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.k8vent.testing.LocalPorts;
 import io.k8vent.testing.AcceptLoop;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.K8ventProcess;
@@ -62,16 +63,10 @@ class DaemonProcessIT {
     cluster.close();
   }
 
-  static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void deliversFromTheJarAndExitsZeroOnSigterm() throws Exception {
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "before")).create();
-    int opsPort = freePort();
+    int opsPort = LocalPorts.free();
     try (K8ventProcess k8vent = K8ventProcess.start(
         Map.of("K8VENT_WEBHOOKS", hook.url().toString(), "ATOMIST_ENVIRONMENT", "ci", "HOME", dir.toString(),
             "K8VENT_OPS_PORT", String.valueOf(opsPort)),
@@ -94,7 +89,7 @@ class DaemonProcessIT {
 
   @Test
   void jsonLogsNeverShowQueryTokensAnnotationCredentialsOrTheSecret() throws Exception {
-    int deadPort = freePort();
+    int deadPort = LocalPorts.free();
     String withCredentials = "http://127.0.0.1:" + hook.url().getPort() + "/hook?token=qu3rytok";
     String dead = "http://127.0.0.1:" + deadPort + "/dead?api_key=d3adkey";
     try (K8ventProcess k8vent = K8ventProcess.start(
@@ -133,11 +128,6 @@ class DaemonProcessIT {
     return K8ventProcess.start(Map.of("HOME", dir.toString()), all.toArray(String[]::new));
   }
 
-  private static int get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-  }
-
   /** True once the server closed the socket (end of stream or reset); false while it keeps it open. */
   private static boolean closedByServer(Socket socket) {
     try {
@@ -152,9 +142,9 @@ class DaemonProcessIT {
 
   @Test
   void stalledClientsNeitherBlockTheProbesNorStayConnected() throws Exception {
-    int opsPort = DaemonProcessIT.freePort();
+    int opsPort = LocalPorts.free();
     try (K8ventProcess k8vent = start(opsPort)) {
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(opsPort, "/healthz") == 200);
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> LocalPorts.status(opsPort, "/healthz") == 200);
       List<Socket> stalled = new ArrayList<>();
       try {
         for (int i = 0; i < 20; i++) {
@@ -165,10 +155,10 @@ class DaemonProcessIT {
           stalled.add(s);
         }
 
-        assertThat(get(opsPort, "/healthz")).isEqualTo(200);
-        assertThat(get(opsPort, "/metrics")).isEqualTo(200);
+        assertThat(LocalPorts.status(opsPort, "/healthz")).isEqualTo(200);
+        assertThat(LocalPorts.status(opsPort, "/metrics")).isEqualTo(200);
         await().atMost(Duration.ofSeconds(60)).until(() -> stalled.stream().allMatch(DaemonProcessIT::closedByServer));
-        assertThat(get(opsPort, "/healthz")).isEqualTo(200);
+        assertThat(LocalPorts.status(opsPort, "/healthz")).isEqualTo(200);
       } finally {
         for (Socket s : stalled) {
           s.close();
@@ -179,12 +169,12 @@ class DaemonProcessIT {
 
   @Test
   void opsBindChoosesTheAddressAndAnAddressOfAnotherHostStopsTheStart() throws Exception {
-    int opsPort = DaemonProcessIT.freePort();
+    int opsPort = LocalPorts.free();
     try (K8ventProcess k8vent = start(opsPort, "--ops-bind", "127.0.0.1")) {
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(opsPort, "/healthz") == 200);
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> LocalPorts.status(opsPort, "/healthz") == 200);
     }
     // 192.0.2.1 is TEST-NET-1: never an address of this host.
-    try (K8ventProcess k8vent = start(DaemonProcessIT.freePort(), "--ops-bind", "192.0.2.1")) {
+    try (K8ventProcess k8vent = start(LocalPorts.free(), "--ops-bind", "192.0.2.1")) {
       assertThat(k8vent.waitFor(60)).isEqualTo(2);
       assertThat(k8vent.stderr().strip()).startsWith("k8vent: cannot listen on --ops-bind 192.0.2.1")
           .doesNotContain("\n").doesNotContain("\tat ");
@@ -238,7 +228,7 @@ class DaemonProcessIT {
       assertThat(k8vent.waitFor(60)).isEqualTo(1);
       assertThat(k8vent.stderr().strip()).isEqualTo("k8vent: cannot read kubeconfig " + missing + ": no such file");
     }
-    int closed = freePort();
+    int closed = LocalPorts.free();
     try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
         "--ops-port", "0", "--log-format", "json", "--kubeconfig", kubeconfigFor("https://127.0.0.1:" + closed).toString())) {
       assertThat(k8vent.waitFor(60)).isEqualTo(1);
@@ -276,7 +266,7 @@ class DaemonProcessIT {
 
     // A service account no role is bound to: authenticated, but RBAC grants it nothing on pods.
     String token = KubeApiServer.serviceAccountToken(KubeApiServer.shared(), "default", "k8vent-no-rights");
-    int opsPort = freePort();
+    int opsPort = LocalPorts.free();
     try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()), "--url", hook.url().toString(),
         "--ops-port", String.valueOf(opsPort), "--kubeconfig", api.kubeconfig(token).toString())) {
       await().atMost(Duration.ofSeconds(60)).until(() -> k8vent.stderr().contains("403 Forbidden"));
@@ -285,7 +275,7 @@ class DaemonProcessIT {
           .contains("system:serviceaccount:default:k8vent-no-rights").contains("cannot list resource \"pods\"")
           .contains("needs get, list and watch on pods").contains("kube/rbac.yaml").doesNotContain(token)
           .doesNotContain("Failure executing").doesNotContain("Status(");
-      assertThat(get(opsPort, "/readyz")).as("not ready while refused; RBAC may still be applied").isEqualTo(503);
+      assertThat(LocalPorts.status(opsPort, "/readyz")).as("not ready while refused; RBAC may still be applied").isEqualTo(503);
       assertThat(k8vent.isAlive()).isTrue();
     }
   }

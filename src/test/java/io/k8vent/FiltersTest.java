@@ -6,10 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.testing.MockCluster;
-import io.k8vent.testing.TestLoop;
+import io.k8vent.testing.MockPipeline;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,33 +27,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** --events and the change filter, end to end from the mock API server to a loopback webhook. */
 class FiltersTest {
-  private final MockCluster cluster = new MockCluster();
-  private final WebhookReceiver hook = new WebhookReceiver();
+  private final MockPipeline pipeline = new MockPipeline();
+  private final MockCluster cluster = pipeline.cluster();
+  private final WebhookReceiver hook = pipeline.hook();
   private final Map<String, AtomicInteger> skipped = new ConcurrentHashMap<>();
-  private KubernetesClient client;
-  private Daemon daemon;
 
   @AfterEach
   void tearDown() {
-    if (daemon != null) {
-      daemon.close();
-      client.close();
-    }
-    hook.close();
-    cluster.close();
+    pipeline.close();
   }
 
   private void start(Selection selection) throws Exception {
-    Settings settings = TestSettings.forUrls(hook.url()).toBuilder().selection(selection).build();
-    client = cluster.newClient();
-    WatchStatus status = new WatchStatus() {
-      @Override
-      protected void eventSkipped(PodEvent.Type type, Skip reason) {
-        skipped.computeIfAbsent(type + " " + reason.label(), k -> new AtomicInteger()).incrementAndGet();
-      }
-    };
-    daemon = new Daemon(settings, client, TestLoop.vertx(), Map.of(), status, new DeliveryObserver() {});
-    daemon.start().get(20, TimeUnit.SECONDS);
+    pipeline.start(TestSettings.forUrls(hook.url()).toBuilder().selection(selection).build(), Map.of(),
+        new WatchStatus() {
+          @Override
+          protected void eventSkipped(PodEvent.Type type, Skip reason) {
+            skipped.computeIfAbsent(type + " " + reason.label(), k -> new AtomicInteger()).incrementAndGet();
+          }
+        });
   }
 
   private List<String> events(String podName) {

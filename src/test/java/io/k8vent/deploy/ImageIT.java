@@ -9,17 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.demo.LocalKubeCluster;
+import io.k8vent.testing.LocalPorts;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.Tools;
 import io.k8vent.testing.Tools.Result;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -72,17 +67,6 @@ class ImageIT {
     assertThat(prune.code()).as(prune.output()).isZero();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static int get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-  }
-
   @Test
   void theImageWatchesARealApiServerDeliversIsReadyAndLogsJsonAsANonRootUser() throws Exception {
     // The container's user (65532) must be able to read the kubeconfig.
@@ -91,7 +75,7 @@ class ImageIT {
     Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("rw-r--r--"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     String name = "k8vent-it-" + Long.toString(System.nanoTime(), 36);
-    int opsPort = freePort();
+    int opsPort = LocalPorts.free();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver()) {
       String ns = "image-" + Long.toString(System.nanoTime(), 36);
@@ -112,8 +96,8 @@ class ImageIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> hook.requests().size() >= 2);
         assertThat(hook.requests()).extracting(Request::podName).containsExactly(ns + "/before", ns + "/after");
         assertThat(hook.requests().get(0).json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("image-it");
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(opsPort, "/readyz") == 200);
-        assertThat(get(opsPort, "/metrics")).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> LocalPorts.status(opsPort, "/readyz") == 200);
+        assertThat(LocalPorts.status(opsPort, "/metrics")).isEqualTo(200);
 
         // The process inside runs as 65532, not root.
         Result pid = podman("inspect", "--format", "{{.State.Pid}}", name);

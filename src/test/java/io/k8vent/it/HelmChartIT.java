@@ -19,18 +19,13 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.k8vent.demo.LocalKubeCluster;
+import io.k8vent.testing.LocalPorts;
 import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.Tools;
 import io.k8vent.testing.Tools.Result;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -187,17 +182,6 @@ class HelmChartIT {
     assertThat(yaml).contains("webhooks: \"https://webhook.atomist.com/atomist/kube/teams/AT3AM1D\"");
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static int get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-  }
-
   /**
    * The chart installed for real (its RBAC, ServiceAccount, Secret; no controller runs the
    * Deployment here), then the jar run with the Deployment's environment and the ServiceAccount's
@@ -234,14 +218,14 @@ class HelmChartIT {
       }
       String token = KubeApiServer.serviceAccountToken(cluster, release, d.getSpec().getTemplate().getSpec()
           .getServiceAccountName());
-      int opsPort = freePort();
+      int opsPort = LocalPorts.free();
       admin.pods().inNamespace(watched).resource(io.k8vent.testing.Pods.pod(watched, "watched")).create();
       try (K8ventProcess k8vent = K8ventProcess.start(env, "--kubeconfig", cluster.apiServer().kubeconfig(token).toString(),
           "--ops-port", String.valueOf(opsPort))) {
         await().atMost(Duration.ofSeconds(60)).until(() -> !hook.requests().isEmpty());
         assertThat(hook.requests()).extracting(Request::podName).containsExactly(watched + "/watched");
         assertThat(hook.requests().get(0).json().at("/env/ATOMIST_ENVIRONMENT").asText()).isEqualTo("helm-it");
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(opsPort, "/readyz") == 200);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> LocalPorts.status(opsPort, "/readyz") == 200);
         assertThat(admin.leases().inNamespace(release).withName("k8vent-it").get().getSpec().getHolderIdentity())
             .isNotBlank();
         assertThat(k8vent.stderr()).as("the chart's K8VENT_LOG_FORMAT").startsWith("{");

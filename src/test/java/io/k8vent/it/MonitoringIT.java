@@ -9,13 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.demo.LocalKubeCluster;
+import io.k8vent.testing.LocalPorts;
 import io.k8vent.testing.K8ventProcess;
 import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.Tools;
 import io.k8vent.testing.Tools.Result;
 import io.k8vent.testing.WebhookReceiver;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,12 +95,6 @@ class MonitoringIT {
     return new TreeSet<>(Arrays.asList(r.output().strip().split("\n")));
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   private static HttpResponse<String> get(int port, String path) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
@@ -134,7 +127,7 @@ class MonitoringIT {
         "k8vent_webhook_circuit_open", "k8vent_deliveries_total", "k8vent_queue_depth",
         "k8vent_watch_errors_total", "k8vent_watch_relists_total");
 
-    int opsPort = freePort();
+    int opsPort = LocalPorts.free();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver()) {
       String ns = RealClusterSupport.namespace(admin, "monitoring");
