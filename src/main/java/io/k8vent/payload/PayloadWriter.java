@@ -18,11 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * comes in two variants, the full filtered environment and only {@code ATOMIST_ENVIRONMENT} (for
  * webhooks a pod chose); each is serialised once per distinct environment tag and reused.
  *
- * <p>The output is exactly what Jackson writes for the generic resource (PayloadWriterTest), but
- * the tree under it (spec, status: maps, lists, strings, numbers as the JSON parser made them) is
- * walked here without Jackson's map serialiser, which allocated an entry set and an iterator for
- * every map and looked up a serialiser for every value: this is the handler's main cost in an
- * initial list. Bodies are written into a buffer kept per thread (BENCHMARKS.md).
+ * <p>Contract: the pod's bytes are exactly what Jackson writes for the generic resource
+ * (PayloadWriterTest holds it to that). Trade-off: the tree under it is walked by {@link JsonTree}
+ * rather than Jackson's map serialiser, which costs less per event; bodies are written into a buffer
+ * kept per thread, so one writer serves every thread. Sets {@code kind} and {@code apiVersion} on the
+ * pod it is given.
  */
 public final class PayloadWriter {
   public static final String ENVIRONMENT_VARIABLE = "ATOMIST_ENVIRONMENT";
@@ -47,7 +47,7 @@ public final class PayloadWriter {
   private final EnvJson tagOnly;
 
   /**
-   * @param mapper the Kubernetes client's mapper, which knows how to write fabric8 model types
+   * @param mapper writes the typed metadata (fabric8's ObjectMeta) and any value that is not plain JSON
    * @param env the already filtered environment to send
    */
   public PayloadWriter(ObjectMapper mapper, Map<String, String> env) {

@@ -3,11 +3,10 @@ package io.k8vent.watch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps the informer from running far ahead of k8vent's handler. fabric8 parses each list page,
- * puts its pods into the store and queues one notification per changed pod for the handler, with
- * no limit: during an initial list the parser outran the handler (which writes each payload) by
- * hundreds of parsed pods, some 20 KB of maps each, that the collector then copied and promoted,
- * full collection after full collection (BENCHMARKS.md). While a list is read, the store waits in
+ * Keeps the informer from running far ahead of k8vent's handler during a list. fabric8 parses each
+ * list page, puts its pods into the store and queues one notification per changed pod for the
+ * handler, with no limit; parsed pods waiting there outlive young collections and are promoted
+ * (BENCHMARKS.md, round 3). Contract: while a list is read, the store waits in
  * {@link #awaitRoom()} while {@code limit} notifications are outstanding, so the next page is read
  * only as fast as pods are handed over. Watch events are never held back: they come at the API
  * server's pace, not a page at a time. The count only mirrors fabric8's bookkeeping, so it is

@@ -15,9 +15,9 @@ import java.util.stream.Stream;
  * The informer's cache: per pod (keyed by uid) only what k8vent needs when the pod is gone without
  * a watch event (deleted while the watch was down, noticed on relist): namespace, name,
  * resourceVersion, labels and one annotation (the one that routes the pod). Read straight from the
- * pod's metadata; label keys and the namespace are shared between pods. fabric8's
- * ReducedStateItemStore converts each whole pod to a map to pick its fields, which was most of the
- * allocation of an initial list, and kept every annotation (BENCHMARKS.md). With fingerprints on, it
+ * pod's metadata; label keys and the namespace are shared between pods. Trade-off: fabric8's own
+ * ReducedStateItemStore would convert each whole pod to a map to pick its fields and keep every
+ * annotation, which costs more (BENCHMARKS.md, round 3). With fingerprints on, it
  * also keeps each state's {@link PodFingerprint}, and tells the handler whether a new state shows
  * anything new ({@link #sameContentAsNext}).
  */
