@@ -27,7 +27,6 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
@@ -103,7 +102,11 @@ public final class Daemon implements AutoCloseable {
         selection.events().size() == PodEvent.Type.values().length ? "all events"
             : selection.events().stream().sorted().map(Enum::name).collect(Collectors.joining(",")),
         selection.visibleChangesOnly() ? ", changes kubectl shows" : ", every change",
-        settings.format().name().toLowerCase(Locale.ROOT).replace('_', ' '),
+        switch (settings.format()) {
+          case K8VENT -> "k8vent JSON";
+          case CLOUDEVENTS_BINARY -> "CloudEvents (binary mode)";
+          case CLOUDEVENTS_STRUCTURED -> "CloudEvents (structured mode)";
+        },
         settings.webhooks().stream().map(WebhookUrl::redact).toList());
     return source.start();
   }
