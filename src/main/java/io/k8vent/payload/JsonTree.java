@@ -24,26 +24,68 @@ final class JsonTree implements BiConsumer<Object, Object> {
     this.mapper = mapper;
   }
 
-  /** As Jackson writes GenericKubernetesResource: its non-null properties, then every other field. */
-  void resource(GenericKubernetesResource resource) throws IOException {
+  /**
+   * A pod as k8vent sends it, as Jackson writes a GenericKubernetesResource: {@code apiVersion} v1
+   * and {@code kind} Pod first (list items lack them), then its content. With {@code phase}
+   * non-null, {@code status.phase} is written as that (where it stands, else last). The pod is not
+   * changed.
+   */
+  void pod(GenericKubernetesResource pod, String phase) throws IOException {
     gen.writeStartObject();
-    if (resource.getApiVersion() != null) {
-      gen.writeStringField("apiVersion", resource.getApiVersion());
+    gen.writeStringField("apiVersion", "v1");
+    gen.writeStringField("kind", "Pod");
+    if (phase == null) {
+      content(pod);
+    } else {
+      metadata(pod);
+      boolean hasStatus = false;
+      for (Map.Entry<String, Object> field : pod.getAdditionalProperties().entrySet()) {
+        if ("status".equals(field.getKey())) {
+          hasStatus = true;
+          gen.writeFieldName("status");
+          statusWithPhase(field.getValue(), phase);
+        } else {
+          accept(field.getKey(), field.getValue());
+        }
+      }
+      if (!hasStatus) {
+        gen.writeFieldName("status");
+        statusWithPhase(null, phase);
+      }
     }
-    if (resource.getKind() != null) {
-      gen.writeStringField("kind", resource.getKind());
+    gen.writeEndObject();
+  }
+
+  private void statusWithPhase(Object status, String phase) throws IOException {
+    gen.writeStartObject();
+    boolean hasPhase = false;
+    if (status instanceof Map<?, ?> fields) {
+      for (Map.Entry<?, ?> field : fields.entrySet()) {
+        if ("phase".equals(field.getKey())) {
+          hasPhase = true;
+          gen.writeStringField("phase", phase);
+        } else {
+          accept(field.getKey(), field.getValue());
+        }
+      }
     }
-    content(resource);
+    if (!hasPhase) {
+      gen.writeStringField("phase", phase);
+    }
     gen.writeEndObject();
   }
 
   /** The resource's metadata and other fields, without its type (which list items lack). */
   void content(GenericKubernetesResource resource) throws IOException {
+    metadata(resource);
+    resource.getAdditionalProperties().forEach(this);
+  }
+
+  private void metadata(GenericKubernetesResource resource) throws IOException {
     if (resource.getMetadata() != null) {
       gen.writeFieldName("metadata");
       mapper.writeValue(gen, resource.getMetadata());
     }
-    resource.getAdditionalProperties().forEach(this);
   }
 
   private void value(Object value) throws IOException {

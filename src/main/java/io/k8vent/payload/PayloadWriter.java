@@ -21,11 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Contract: the pod's bytes are exactly what Jackson writes for the generic resource
  * (PayloadWriterTest holds it to that). Trade-off: the tree under it is walked by {@link JsonTree}
  * rather than Jackson's map serialiser, which costs less per event; bodies are written into a buffer
- * kept per thread, so one writer serves every thread. Sets {@code kind} and {@code apiVersion} on the
- * pod it is given.
+ * kept per thread, so one writer serves every thread.
  */
 public final class PayloadWriter {
   public static final String ENVIRONMENT_VARIABLE = "ATOMIST_ENVIRONMENT";
+  /** The {@code status.phase} a deleted pod is sent with. */
+  public static final String DELETED_PHASE = "Deleted";
 
   private static final int MAX_CACHED_TAGS = 256;
   private static final byte[] POD = "{\"pod\":".getBytes(StandardCharsets.US_ASCII);
@@ -57,18 +58,19 @@ public final class PayloadWriter {
     this.tagOnly = new EnvJson(tag == null ? Map.of() : Map.of(ENVIRONMENT_VARIABLE, tag));
   }
 
-  /** The body for {@code pod} with the {@code scope} of env, ATOMIST_ENVIRONMENT set to {@code environment} when non-null. */
-  public byte[] write(GenericKubernetesResource pod, String environment, EnvScope scope) {
-    pod.setApiVersion("v1");
-    pod.setKind("Pod");
-    byte[] env = (scope == EnvScope.FULL ? full : tagOnly).json(environment);
+  /**
+   * The body for {@code pod} with the {@code scope} of env, ATOMIST_ENVIRONMENT set to
+   * {@code environment} when non-null; a {@code deleted} pod is written with {@code status.phase}
+   * {@value #DELETED_PHASE}. The pod is not changed.
+   */
+  public byte[] write(GenericKubernetesResource pod, String environment, EnvScope scope, boolean deleted) {    byte[] env = (scope == EnvScope.FULL ? full : tagOnly).json(environment);
     Buffer out = BUFFERS.get();
     out.reset();
     try {
       out.write(POD);
       try (JsonGenerator gen = mapper.getFactory().createGenerator(out)) {
         gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-        new JsonTree(gen, mapper).resource(pod);
+        new JsonTree(gen, mapper).pod(pod, deleted ? DELETED_PHASE : null);
       }
       out.write(ENV);
       out.write(env);

@@ -8,7 +8,6 @@ import io.k8vent.payload.Signer;
 import io.k8vent.payload.WireFormat;
 import io.k8vent.watch.PodEvent;
 import java.net.URI;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -65,12 +64,10 @@ public final class Router {
     }
     boolean podsOwn = annotation.webhooks().isPresent();
     List<URI> targets = podsOwn ? annotation.webhooks().get() : globalWebhooks;
-    if (event.type() == PodEvent.Type.DELETED) {
-      markDeleted(pod);
-    }
     String environment = annotation.environment().orElse(null);
     byte[] json = writer.write(pod, environment,
-        podsOwn && !optIns.fullEnv() ? PayloadWriter.EnvScope.TAG_ONLY : PayloadWriter.EnvScope.FULL);
+        podsOwn && !optIns.fullEnv() ? PayloadWriter.EnvScope.TAG_ONLY : PayloadWriter.EnvScope.FULL,
+        event.type() == PodEvent.Type.DELETED);
     String resourceVersion = pod.getMetadata().getResourceVersion();
     String id = DeliveryId.of(event.key(), resourceVersion, event.type().name());
     WireFormat.Deletion deletion = event.type() != PodEvent.Type.DELETED ? null
@@ -93,15 +90,5 @@ public final class Router {
             event.type(), refused.stream().map(io.k8vent.config.WebhookUrl::redact).toList());
       }
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void markDeleted(GenericKubernetesResource pod) {
-    Object status = pod.getAdditionalProperties().get("status");
-    Map<String, Object> copy = status instanceof Map<?, ?> m
-        ? new LinkedHashMap<>((Map<String, Object>) m)
-        : new LinkedHashMap<>();
-    copy.put("phase", "Deleted");
-    pod.getAdditionalProperties().put("status", copy);
   }
 }

@@ -158,7 +158,7 @@ public final class DeliveryCeiling {
         "KUBERNETES_SERVICE_HOST", "10.96.0.1", "KUBERNETES_SERVICE_PORT", "443",
         "KUBERNETES_PORT", "tcp://10.96.0.1:443", "KUBERNETES_PORT_443_TCP", "tcp://10.96.0.1:443",
         "KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1", "JAVA_HOME", "/opt/java/openjdk"));
-    return new PayloadWriter(new ObjectMapper(), env).write(pod, null, PayloadWriter.EnvScope.FULL);
+    return new PayloadWriter(new ObjectMapper(), env).write(pod, null, PayloadWriter.EnvScope.FULL, false);
   }
 
   private static Map<String, String> options(String[] args) {

@@ -67,13 +67,13 @@ public class HotPathBenchmark {
           sink.consume(delivery);
           return true;
         });
-    body = writer.write(pod, null, PayloadWriter.EnvScope.FULL);
+    body = writer.write(pod, null, PayloadWriter.EnvScope.FULL, false);
   }
 
   /** Writing one payload body from a received pod. */
   @Benchmark
   public byte[] writePayload() {
-    return writer.write(pod, null, PayloadWriter.EnvScope.FULL);
+    return writer.write(pod, null, PayloadWriter.EnvScope.FULL, false);
   }
 
   /** The fingerprint the change filter compares, of one received pod. */

@@ -3,6 +3,7 @@ package io.k8vent.payload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.k8vent.watch.PodSource;
@@ -35,7 +36,11 @@ class PayloadWriterTest {
   }
 
   private void assertSameAsJackson(GenericKubernetesResource pod) throws IOException {
-    String written = new String(writer.write(pod, null, PayloadWriter.EnvScope.FULL), StandardCharsets.UTF_8);
+    String before = MAPPER.writeValueAsString(pod);
+    String written = new String(writer.write(pod, null, PayloadWriter.EnvScope.FULL, false), StandardCharsets.UTF_8);
+    assertThat(MAPPER.writeValueAsString(pod)).as("the pod is not changed").isEqualTo(before);
+    pod.setApiVersion("v1");
+    pod.setKind("Pod");
     assertThat(written).isEqualTo(expected(pod));
   }
 
@@ -67,24 +72,35 @@ class PayloadWriterTest {
     pod.setKind("Pod");
 
     assertSameAsJackson(pod);
-    assertThat(new String(writer.write(pod, null, PayloadWriter.EnvScope.FULL), StandardCharsets.UTF_8))
+    assertThat(new String(writer.write(pod, null, PayloadWriter.EnvScope.FULL, false), StandardCharsets.UTF_8))
         .contains("\"lastProbeTime\":null").contains("\"nodeName\":null")
         .contains("\"activeDeadlineSeconds\":9223372036854775807").contains("\"big\":123456789012345678901234567890");
   }
 
   @Test
-  void aDeletedPodsStatusCopyAndAnEnvironmentTagAreWritten() throws IOException {
-    GenericKubernetesResource pod = read("{\"items\":[{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":\"Running\"}}]}")
-        .get(0);
-    Map<String, Object> status = new LinkedHashMap<>();
-    status.put("phase", "Deleted");
-    status.put("list", new ArrayList<>(List.of("x", 2L, 3.25, true)));
-    pod.getAdditionalProperties().put("status", status);
-    pod.getAdditionalProperties().put("topLevelNull", null);
+  void aDeletedPodIsWrittenWithPhaseDeletedWhereItsPhaseStandsAndLeftUnchanged() throws IOException {
+    GenericKubernetesResource pod = read("{\"items\":[{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":"
+        + "\"Running\",\"list\":[\"x\",2,3.25,true]},\"topLevelNull\":null}]}").get(0);
+    String before = MAPPER.writeValueAsString(pod);
 
-    String written = new String(writer.write(pod, "staging", PayloadWriter.EnvScope.FULL), StandardCharsets.UTF_8);
+    String written = new String(writer.write(pod, "staging", PayloadWriter.EnvScope.FULL, true), StandardCharsets.UTF_8);
 
-    assertThat(written).isEqualTo("{\"pod\":" + MAPPER.writeValueAsString(pod)
+    assertThat(MAPPER.writeValueAsString(pod)).as("the pod is not changed").isEqualTo(before);
+    pod.setApiVersion("v1");
+    pod.setKind("Pod");
+    ObjectNode expected = MAPPER.valueToTree(pod);
+    ((ObjectNode) expected.get("status")).put("phase", "Deleted");
+    assertThat(written).isEqualTo("{\"pod\":" + MAPPER.writeValueAsString(expected)
         + ",\"env\":{\"ATOMIST_ENVIRONMENT\":\"staging\",\"HOME\":\"/root\"}}");
+  }
+
+  @Test
+  void aDeletedPodWithoutStatusGetsOneWithThePhase() {
+    GenericKubernetesResource pod = read("{\"items\":[{\"metadata\":{\"name\":\"p\"},\"spec\":{}}]}").get(0);
+
+    String written = new String(writer.write(pod, null, PayloadWriter.EnvScope.FULL, true), StandardCharsets.UTF_8);
+
+    assertThat(written).isEqualTo("{\"pod\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+        + "\"spec\":{},\"status\":{\"phase\":\"Deleted\"}},\"env\":{\"HOME\":\"/root\"}}");
   }
 }
