@@ -8,6 +8,7 @@ import io.k8vent.payload.Signer;
 import io.k8vent.payload.WireFormat;
 import io.k8vent.watch.PodEvent;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -75,7 +76,7 @@ public final class Router {
     WireFormat.Message message = format.wrap(json, new WireFormat.Event(event.type().name(), id,
         pod.getMetadata().getNamespace(), pod.getMetadata().getName(), environment, deletion));
     Signer.Signatures signatures = signer == null || podsOwn && !optIns.signed() ? null : signer.sign(message.body());
-    List<URI> refused = new java.util.ArrayList<>();
+    List<URI> refused = new ArrayList<>();
     for (URI url : targets) {
       if (!deliveries.submit(url, new Delivery(event.key(), event.namespacedName(), event.type().name(),
           resourceVersion, message.body(), signatures, id, event.receivedNanos(), message.contentType(),

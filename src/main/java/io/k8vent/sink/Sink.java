@@ -90,7 +90,7 @@ public final class Sink implements AutoCloseable {
     /** One line about the request: what it carried, its signature, the answer. */
     public String summary() {
       JsonNode json = payload();
-      String kind = event == null ? "-" : deletion == null || deletion.equals("deleted") ? event
+      String kind = event == null ? "-" : deletion == null || deletion.equals(WireFormat.Deletion.DELETED.text()) ? event
           : event + " (" + deletion + ")";
       String what;
       if (json == null) {

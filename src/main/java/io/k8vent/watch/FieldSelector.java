@@ -3,8 +3,10 @@ package io.k8vent.watch;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.k8vent.config.ConfigException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A field selector on pods as {@code kubectl --field-selector} takes it: comma-separated
@@ -34,7 +36,7 @@ public final class FieldSelector {
       throw new ConfigException(source + " is empty; leave it unset to watch every pod");
     }
     List<Term> terms = new ArrayList<>();
-    java.util.Set<String> equalities = new java.util.HashSet<>();
+    Set<String> equalities = new HashSet<>();
     for (String raw : text.split(",", -1)) {
       String term = raw.strip();
       int ne = term.indexOf("!=");

@@ -2,6 +2,7 @@ package io.k8vent.watch;
 
 import io.k8vent.config.ConfigException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -176,7 +177,7 @@ public final class LabelSelector {
       if (!accept("(")) {
         throw error("expects '(' after in/notin");
       }
-      Set<String> values = new java.util.LinkedHashSet<>();
+      Set<String> values = new HashSet<>();
       do {
         values.add(value());
         skipSpaces();

@@ -33,10 +33,6 @@ public record Selection(LabelSelector labels, FieldSelector fields, Set<PodEvent
         && (fields == null || fields.matches(pod));
   }
 
-  public Selection withEvents(Set<PodEvent.Type> only) {
-    return new Selection(labels, fields, only, visibleChangesOnly);
-  }
-
   /** The selectors, for the start log; empty without any. */
   public String describe() {
     List<String> parts = new ArrayList<>();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.k8vent.sink.Sink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,8 +46,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /** k8vent's {@code {"pod","env"}} object: the body, or a structured CloudEvent's data. */
     public JsonNode payload() {
-      JsonNode json = json();
-      return json.has("specversion") && json.has("data") ? json.get("data") : json;
+      return Sink.payloadOf(json());
     }
 
     public String podName() {
