@@ -18,14 +18,23 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/java-base-debian12:nonroot
 FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
-COPY src ./src
+COPY daemon/pom.xml daemon/
+COPY tools/pom.xml tools/
+COPY build-tools/pom.xml build-tools/
+COPY tests/pom.xml tests/
+COPY daemon/src daemon/src
+COPY tools/src tools/src
+COPY build-tools/src build-tools/src
 # The build context has no .git (see .dockerignore), so the commit that `k8vent version`
 # prints comes from a build argument: docker build --build-arg K8VENT_COMMIT=$(git rev-parse --short=12 HEAD) .
+# The image runs daemon/target/k8vent-daemon.jar; the tools and build-tools jars only record
+# the class archive below.
 ARG K8VENT_COMMIT=unknown
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package -Dgit.commit.id.abbrev=${K8VENT_COMMIT}
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package -pl tools,build-tools -am \
+      -Dgit.commit.id.abbrev=${K8VENT_COMMIT}
 
 # Runtime: only the modules the jar needs. The list is what
-# `jdeps --ignore-missing-deps --multi-release 17 --print-module-deps target/k8vent.jar`
+# `jdeps --ignore-missing-deps --multi-release 17 --print-module-deps daemon/target/k8vent-daemon.jar`
 # prints (DockerfileModulesIT keeps it that way) plus jdk.crypto.ec, which jdeps cannot
 # see because the JDK loads it as a security provider: TLS to the API server and to
 # webhooks negotiates elliptic-curve key exchange and certificates through it.
@@ -33,7 +42,7 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package -Dgit.comm
 # classes, which the JVM maps at start.
 FROM ${JDK_IMAGE} AS jre
 RUN jlink \
-      --add-modules java.base,java.compiler,java.desktop,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.httpserver,jdk.management,jdk.unsupported \
+      --add-modules java.base,java.compiler,java.desktop,java.naming,java.sql,jdk.crypto.ec,jdk.httpserver,jdk.management,jdk.unsupported \
       --strip-debug \
       --no-man-pages \
       --no-header-files \
@@ -42,16 +51,18 @@ RUN jlink \
       --output /opt/java
 
 # Class-data sharing for k8vent's classes: a training daemon, started with the ENTRYPOINT's
-# flags and JSON logs, lists, watches and delivers a few pods from the in-memory API over TLS
-# and records the classes it loaded, parsed and verified into an archive on top of the
-# runtime's (io.k8vent.demo.ClassArchive). The daemon maps them at start instead of reading
+# flags and JSON logs on the trimmed runtime, lists, watches and delivers a few pods from the
+# in-memory API over TLS and records the classes it loaded, parsed and verified into an archive
+# on top of the runtime's (io.k8vent.build.ClassArchive, from build-tools/; it and the in-memory
+# API run on the JDK and stay out of the image). The daemon maps them at start instead of reading
 # some 4,000 classes from the jar: ready 0.7 s sooner, less class metadata in memory (see
 # BENCHMARKS.md). An archive fits only the runtime and the jar it was recorded with, at the
 # same paths, so the final stage takes both from here.
 FROM jre AS cds
-COPY --from=build /src/target/k8vent.jar /opt/k8vent/k8vent.jar
-RUN K8VENT_LOG_FORMAT=json /opt/java/bin/java -XX:+UseSerialGC -cp /opt/k8vent/k8vent.jar \
-      io.k8vent.demo.ClassArchive /opt/k8vent/k8vent.jsa /opt/k8vent/k8vent.jar \
+COPY --from=build /src/daemon/target/k8vent-daemon.jar /opt/k8vent/k8vent.jar
+COPY --from=build /src/tools/target/k8vent.jar /src/build-tools/target/k8vent-build-tools.jar /tmp/training/
+RUN K8VENT_LOG_FORMAT=json java -XX:+UseSerialGC -cp /tmp/training/k8vent.jar:/tmp/training/k8vent-build-tools.jar \
+      io.k8vent.build.ClassArchive --java /opt/java/bin/java /opt/k8vent/k8vent.jsa /opt/k8vent/k8vent.jar \
       -XX:MaxRAMPercentage=55 -Xmn12m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 \
       -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData
 
