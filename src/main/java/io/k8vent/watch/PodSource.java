@@ -297,22 +297,4 @@ public final class PodSource implements AutoCloseable {
     watchCheck.shutdownNow();
     informers.forEach(SharedIndexInformer::stop);
   }
-
-  static boolean forbidden(Throwable t) {
-    return forbiddenStatus(t) != null;
-  }
-
-  /**
-   * The API server's own words for a 403 (e.g. {@code pods is forbidden: User "…" cannot list resource
-   * "pods" …}), without fabric8's request line and Status dump; null when {@code t} is no 403.
-   */
-  static String forbiddenStatus(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof KubernetesClientException kce && kce.getCode() == 403) {
-        return kce.getStatus() != null && kce.getStatus().getMessage() != null ? kce.getStatus().getMessage()
-            : String.valueOf(kce.getMessage());
-      }
-    }
-    return null;
-  }
 }

@@ -32,7 +32,7 @@ public class WatchStatus {
 
   void watchFailed(String scope, Throwable t) {
     String reason;
-    String forbidden = PodSource.forbiddenStatus(t);
+    String forbidden = KubeClients.forbiddenStatus(t);
     if (forbidden != null) {
       reason = "the API server refused to list pods in " + scope + " (403 Forbidden: " + forbidden + "). " + RBAC_HINT;
     } else {
