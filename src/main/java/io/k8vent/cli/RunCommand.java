@@ -290,7 +290,7 @@ final class RunCommand implements Callable<Integer> {
       throw e;
     }
     DaemonRunner runner = new DaemonRunner(
-        () -> new Daemon(settings, client, vertx, env.all(), metrics.watchStatus(), metrics), client,
+        () -> new Daemon(settings, client, vertx, env.all(), metrics, metrics), client,
         settings.leaderElection());
     started.set(runner);
     CountDownLatch stopped = new CountDownLatch(1);

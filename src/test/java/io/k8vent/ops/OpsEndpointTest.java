@@ -62,7 +62,7 @@ class OpsEndpointTest {
     hook.respond(n -> n == 1 ? Response.status(503) : Response.status(200));
     var settings = TestSettings.forUrls(hook.url());
     metrics = new Metrics(settings.webhooks());
-    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
+    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics, metrics), client, null);
     ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
 
     HttpResponse<String> before = get("/readyz");
@@ -99,7 +99,7 @@ class OpsEndpointTest {
     URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/h?token=t0k");
     var settings = TestSettings.forUrls(secretUrl);
     metrics = new Metrics(settings.webhooks());
-    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
+    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics, metrics), client, null);
     ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
     runner.start();
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();

@@ -25,7 +25,7 @@ class PodSourceTest {
   @Test
   void resyncOrRelistOfAnUnchangedPodSendsNothing() {
     List<PodEvent> events = new ArrayList<>();
-    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add, new WatchStatus()).handler();
+    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add, new WatchStatus(new WatchObserver() {})).handler();
     GenericKubernetesResource cached = pod("10");
 
     handler.onUpdate(cached, cached);
@@ -44,7 +44,7 @@ class PodSourceTest {
         throw new IllegalStateException("boom");
       }
       events.add(e);
-    }, new WatchStatus()).handler();
+    }, new WatchStatus(new WatchObserver() {})).handler();
 
     handler.onAdd(pod("1"));
     handler.onAdd(pod("2"));
@@ -65,7 +65,7 @@ class PodSourceTest {
         .endMetadata().endItem()
         .build()).always();
     List<PodEvent> events = Collections.synchronizedList(new ArrayList<>());
-    WatchStatus status = new WatchStatus();
+    WatchStatus status = new WatchStatus(new WatchObserver() {});
     try (KubernetesClient client = KubeClients.configure(new KubernetesClientBuilder()
         .withConfig(server.createClient().getConfiguration()), null, false).build();
         PodSource source = new PodSource(client, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add, status)) {
