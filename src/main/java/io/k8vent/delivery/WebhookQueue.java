@@ -366,16 +366,16 @@ public final class WebhookQueue {
   }
 
   /**
-   * Waits until everything queued was delivered or abandoned, or until {@code deadlineNanos}
-   * (System.nanoTime based). Returns how many pods' states were still undelivered.
+   * Waits until everything queued was delivered or abandoned, or until {@code clock} reads
+   * {@code deadlineNanos}. Returns how many pods' states were still undelivered.
    */
-  public synchronized int awaitDrained(long deadlineNanos) throws InterruptedException {
+  synchronized int awaitDrained(long deadlineNanos, DrainClock clock) throws InterruptedException {
     while (!slots.isEmpty()) {
-      long left = deadlineNanos - System.nanoTime();
+      long left = deadlineNanos - clock.nanoTime();
       if (left <= 0) {
         break;
       }
-      TimeUnit.NANOSECONDS.timedWait(this, left);
+      clock.timedWait(this, left);
     }
     int undelivered = slots.size();
     if (undelivered > 0) {
