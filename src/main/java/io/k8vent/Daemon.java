@@ -41,7 +41,6 @@ public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
   private final Settings settings;
-  private final KubernetesClient client;
   private final WatchStatus status;
   private final Dispatcher dispatcher;
   private final PodSource source;
@@ -49,7 +48,6 @@ public final class Daemon implements AutoCloseable {
   public Daemon(Settings settings, KubernetesClient client, Vertx vertx, Map<String, String> processEnv,
       WatchObserver watchObserver, DeliveryObserver deliveryObserver) {
     this.settings = settings;
-    this.client = client;
     this.status = new WatchStatus(watchObserver);
     WebhookSafety safety = settings.safety();
     Set<URI> operatorUrls = Set.copyOf(settings.webhooks());

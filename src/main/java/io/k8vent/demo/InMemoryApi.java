@@ -37,10 +37,6 @@ public final class InMemoryApi implements DemoApi {
     admin = server.createClient();
   }
 
-  public KubernetesMockServer server() {
-    return server;
-  }
-
   @Override
   public String describe() {
     return "in-memory Kubernetes API at " + url() + " (fabric8's mock server: real list and watch over HTTP, "

@@ -156,11 +156,7 @@ public final class PodSource implements AutoCloseable {
     return handler.listed;
   }
 
-  /** The informer callback; package-visible so tests can drive resync-style calls directly. */
-  Handler handler() {
-    return new Handler(new Backlog(BACKLOG_LIMIT));
-  }
-
+  /** The informer callback of one informer, whose store counts into {@code backlog}. */
   final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
     /** Completes at the first onList, which fabric8 calls after handing over every pod of the list. */
     final CompletableFuture<Void> listed = new CompletableFuture<>();

@@ -1,5 +1,7 @@
 package io.k8vent.testing;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.k8vent.demo.InMemoryApi;
 import io.k8vent.watch.KubeClients;
@@ -18,8 +20,9 @@ public final class MockCluster implements AutoCloseable {
   }
 
   /** A client set up as k8vent's own (see {@link KubeClients#configure}). */
-  public NamespacedKubernetesClient newClient() {
-    return api.server().createClient(builder -> KubeClients.configure(builder, null, false));
+  public KubernetesClient newClient() {
+    return KubeClients.configure(new KubernetesClientBuilder().withConfig(api.admin().getConfiguration()), null, false)
+        .build();
   }
 
   public String url() {
