@@ -17,7 +17,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    CommonPool.useAPool();
+    CommonPool.useTwoThreads();
     int code;
     try {
       code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
