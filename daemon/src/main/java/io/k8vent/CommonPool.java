@@ -12,10 +12,10 @@ public final class CommonPool {
   private CommonPool() {}
 
   /**
-   * Call first thing in {@code main}, before any CompletableFuture exists: the JDK reads the
-   * setting once. An explicit {@code -D} setting wins.
+   * Gives the common pool two threads. Call first thing in {@code main}, before any
+   * CompletableFuture exists: the JDK reads the setting once. An explicit {@code -D} setting wins.
    */
-  public static void useAPool() {
+  public static void useTwoThreads() {
     if (System.getProperty(PARALLELISM) == null) {
       System.setProperty(PARALLELISM, "2");
     }

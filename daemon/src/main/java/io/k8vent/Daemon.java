@@ -19,6 +19,7 @@ import io.k8vent.route.Router;
 import io.k8vent.watch.PodEvent;
 import io.k8vent.watch.PodSource;
 import io.k8vent.watch.Selection;
+import io.k8vent.watch.WatchObserver;
 import io.k8vent.watch.WatchStatus;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
@@ -40,16 +41,14 @@ public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
   private final Settings settings;
-  private final KubernetesClient client;
   private final WatchStatus status;
   private final Dispatcher dispatcher;
   private final PodSource source;
 
   public Daemon(Settings settings, KubernetesClient client, Vertx vertx, Map<String, String> processEnv,
-      WatchStatus status, DeliveryObserver observer) {
+      WatchObserver watchObserver, DeliveryObserver deliveryObserver) {
     this.settings = settings;
-    this.client = client;
-    this.status = status;
+    this.status = new WatchStatus(watchObserver);
     WebhookSafety safety = settings.safety();
     Set<URI> operatorUrls = Set.copyOf(settings.webhooks());
     Destinations destinations = new Destinations(operatorUrls,
@@ -57,7 +56,7 @@ public final class Daemon implements AutoCloseable {
     HttpSender sender = new HttpSender(vertx, settings.connectTimeout(), settings.requestTimeout(),
         settings.webhookCas(), new DeliveryHeaders("k8vent/" + Version.VERSION), destinations, settings.maxInFlight());
     this.dispatcher = new Dispatcher(sender, settings.retryPolicy(), settings.maxInFlight(),
-        DeliveryObserver.all(new DeliveryLog(), observer), operatorUrls, safety.annotationWebhooks(),
+        DeliveryObserver.all(new DeliveryLog(), deliveryObserver), operatorUrls, safety.annotationWebhooks(),
         safety.requestsInFlight());
     PayloadWriter writer = new PayloadWriter(new ObjectMapper(), payloadEnv(settings, processEnv));
     Signer signer = settings.secret() == null ? null : new Signer(settings.secret());

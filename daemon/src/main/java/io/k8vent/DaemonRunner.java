@@ -27,7 +27,6 @@ public final class DaemonRunner {
   private final ExecutorService electionThread;
   private volatile Daemon current;
   private volatile boolean stopping;
-  private volatile String leader;
   private volatile CompletableFuture<?> term;
 
   /** @param election null to run without leader election */
@@ -93,7 +92,6 @@ public final class DaemonRunner {
   }
 
   private void newLeader(String identity) {
-    leader = identity;
     if (election != null && !identity.equals(election.identity())) {
       LOG.info("the leader is {}", identity);
     }
@@ -141,9 +139,5 @@ public final class DaemonRunner {
 
   public boolean leading() {
     return current != null;
-  }
-
-  public String leader() {
-    return leader;
   }
 }

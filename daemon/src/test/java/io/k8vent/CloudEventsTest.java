@@ -15,7 +15,7 @@ import io.k8vent.testing.MockPipeline;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -45,7 +45,7 @@ class CloudEventsTest {
   }
 
   private void start(Settings settings) throws Exception {
-    pipeline.start(settings, ENV, new WatchStatus());
+    pipeline.start(settings, ENV, new WatchObserver() {});
   }
 
   private static CloudEvent read(Request r) {

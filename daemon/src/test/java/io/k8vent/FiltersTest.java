@@ -13,6 +13,7 @@ import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.watch.PodEvent;
 import io.k8vent.watch.Selection;
+import io.k8vent.watch.WatchObserver;
 import io.k8vent.watch.WatchStatus;
 import java.time.Duration;
 import java.util.List;
@@ -39,9 +40,9 @@ class FiltersTest {
 
   private void start(Selection selection) throws Exception {
     pipeline.start(TestSettings.forUrls(hook.url()).toBuilder().selection(selection).build(), Map.of(),
-        new WatchStatus() {
+        new WatchObserver() {
           @Override
-          protected void eventSkipped(PodEvent.Type type, Skip reason) {
+          public void eventSkipped(PodEvent.Type type, WatchStatus.Skip reason) {
             skipped.computeIfAbsent(type + " " + reason.label(), k -> new AtomicInteger()).incrementAndGet();
           }
         });

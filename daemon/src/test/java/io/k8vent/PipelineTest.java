@@ -19,7 +19,7 @@ import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver.Response;
 import io.k8vent.testing.WebhookReceiver;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -87,7 +87,7 @@ class PipelineTest {
 
   private void start(Settings settings, Map<String, String> env) throws Exception {
     k8ventClient = cluster.newClient();
-    daemon = new Daemon(settings, k8ventClient, TestLoop.vertx(), env, new WatchStatus(), new DeliveryObserver() {});
+    daemon = new Daemon(settings, k8ventClient, TestLoop.vertx(), env, new WatchObserver() {}, new DeliveryObserver() {});
     daemon.start().get(20, TimeUnit.SECONDS);
   }
 

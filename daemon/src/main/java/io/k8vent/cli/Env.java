@@ -17,7 +17,8 @@ public final class Env {
     return env;
   }
 
-  public String or(String flagValue, String variable) {
+  /** The flag's value when given, else the variable's when it is set and not empty, else null. */
+  public String flagOrVariable(String flagValue, String variable) {
     if (flagValue != null) {
       return flagValue;
     }
@@ -25,8 +26,9 @@ public final class Env {
     return v == null || v.isEmpty() ? null : v;
   }
 
-  public String or(String flagValue, String variable, String fallback) {
-    String v = or(flagValue, variable);
+  /** As {@link #flagOrVariable(String, String)}, with {@code fallback} instead of null. */
+  public String flagOrVariable(String flagValue, String variable, String fallback) {
+    String v = flagOrVariable(flagValue, variable);
     return v == null ? fallback : v;
   }
 
@@ -44,7 +46,7 @@ public final class Env {
 
   /** The flag's path when given, else the variable's value as a path, else null. */
   public Path pathOr(Path flagValue, String variable) {
-    String v = or(null, variable);
+    String v = flagOrVariable(null, variable);
     return flagValue != null ? flagValue : v == null ? null : Path.of(v);
   }
 

@@ -27,7 +27,7 @@ public final class Main {
 
   /** Runs the command line in this process with {@code commands} added, and exits with its code. */
   public static void main(String[] args, Function<Env, List<Object>> commands) {
-    CommonPool.useAPool();
+    CommonPool.useTwoThreads();
     int code;
     try {
       code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), commands);

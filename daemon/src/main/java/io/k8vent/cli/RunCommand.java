@@ -253,9 +253,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LogSetup.configure(env.or(logFormat, "K8VENT_LOG_FORMAT", "text"),
+    LogSetup.configure(env.flagOrVariable(logFormat, "K8VENT_LOG_FORMAT", "text"),
         env.source(logFormat, "--log-format", "K8VENT_LOG_FORMAT"),
-        env.or(logLevel, "K8VENT_LOG_LEVEL", "info"), env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
+        env.flagOrVariable(logLevel, "K8VENT_LOG_LEVEL", "info"),
+        env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
     Settings settings = settings();
     boolean keepManagedFields = keepManagedFields();
     InetAddress opsAddress = opsAddress();
@@ -274,7 +275,8 @@ final class RunCommand implements Callable<Integer> {
     Vertx vertx = VertxRuntime.create();
     KubernetesClient client;
     try {
-      client = KubeClients.connect(kubeconfig, env.or(context, "K8VENT_CONTEXT"), env.all(), vertx, keepManagedFields);
+      client = KubeClients.connect(kubeconfig, env.flagOrVariable(context, "K8VENT_CONTEXT"), env.all(), vertx,
+          keepManagedFields);
     } catch (RuntimeException e) {
       vertx.close();
       if (ops != null) {
@@ -283,7 +285,7 @@ final class RunCommand implements Callable<Integer> {
       throw e;
     }
     DaemonRunner runner = new DaemonRunner(
-        () -> new Daemon(settings, client, vertx, env.all(), metrics.watchStatus(), metrics), client,
+        () -> new Daemon(settings, client, vertx, env.all(), metrics, metrics), client,
         settings.leaderElection());
     started.set(runner);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -310,7 +312,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** Whether --log-format (or K8VENT_LOG_FORMAT) asks for JSON, so that a fatal start-up error is a JSON line too. */
   boolean jsonLogs() {
-    return "json".equalsIgnoreCase(env.or(logFormat, "K8VENT_LOG_FORMAT"));
+    return "json".equalsIgnoreCase(env.flagOrVariable(logFormat, "K8VENT_LOG_FORMAT"));
   }
 
   Settings settings() {
@@ -320,8 +322,8 @@ final class RunCommand implements Callable<Integer> {
       throw new ConfigException("no webhook URLs: give one or more with --url URL, or set K8VENT_WEBHOOKS "
           + "to a comma-separated list, e.g. K8VENT_WEBHOOKS=https://webhook.atomist.com/atomist/kube/teams/TEAM_ID");
     }
-    int ops = Values.port(env.or(opsPort, "K8VENT_OPS_PORT", "8080"), env.source(opsPort, "--ops-port", "K8VENT_OPS_PORT"),
-        "to turn it off");
+    int ops = Values.port(env.flagOrVariable(opsPort, "K8VENT_OPS_PORT", "8080"),
+        env.source(opsPort, "--ops-port", "K8VENT_OPS_PORT"), "to turn it off");
     List<URI> webhooks = new ArrayList<>();
     for (String raw : rawUrls) {
       URI url = WebhookUrl.parse(raw, source);
@@ -371,12 +373,12 @@ final class RunCommand implements Callable<Integer> {
         secretValue,
         nsList,
         kubeconfig,
-        env.or(context, "K8VENT_CONTEXT"),
+        env.flagOrVariable(context, "K8VENT_CONTEXT"),
         new EnvFilter(nonEmpty(env.listOr(envIncludes, "K8VENT_ENV_INCLUDE")),
             nonEmpty(env.listOr(envExcludes, "K8VENT_ENV_EXCLUDE"))),
         new AnnotationPolicy(policyMode, patterns, safety.webhooksPerAnnotation()),
         retry,
-        Values.intInRange(env.or(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"),
+        Values.intInRange(env.flagOrVariable(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"),
             env.source(maxInFlight, "--max-in-flight", "K8VENT_MAX_IN_FLIGHT"), MAX_IN_FLIGHT),
         duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
         duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
@@ -391,8 +393,8 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Selection selection() {
-    String labels = env.or(labelSelector, "K8VENT_LABEL_SELECTOR");
-    String fields = env.or(fieldSelector, "K8VENT_FIELD_SELECTOR");
+    String labels = env.flagOrVariable(labelSelector, "K8VENT_LABEL_SELECTOR");
+    String fields = env.flagOrVariable(fieldSelector, "K8VENT_FIELD_SELECTOR");
     return new Selection(
         labels == null ? null
             : LabelSelector.parse(labels, env.source(labelSelector, "--label-selector", "K8VENT_LABEL_SELECTOR")),
@@ -405,7 +407,7 @@ final class RunCommand implements Callable<Integer> {
   private Set<PodEvent.Type> eventTypes() {
     List<String> names = nonEmpty(env.listOr(events, "K8VENT_EVENTS"));
     if (names.isEmpty()) {
-      if (env.or(null, "K8VENT_EVENTS") == null && events == null) {
+      if (env.flagOrVariable(null, "K8VENT_EVENTS") == null && events == null) {
         return EnumSet.allOf(PodEvent.Type.class);
       }
       throw new ConfigException(env.source(events, "--events", "K8VENT_EVENTS") + " names no event type; "
@@ -447,21 +449,22 @@ final class RunCommand implements Callable<Integer> {
 
   /** --ops-bind, checked with the other settings so a bad address stops k8vent before it connects. */
   InetAddress opsAddress() {
-    return Values.address(env.or(opsBind, "K8VENT_OPS_BIND", "0.0.0.0"), env.source(opsBind, "--ops-bind", "K8VENT_OPS_BIND"));
+    return Values.address(env.flagOrVariable(opsBind, "K8VENT_OPS_BIND", "0.0.0.0"),
+        env.source(opsBind, "--ops-bind", "K8VENT_OPS_BIND"));
   }
 
   private LeaderElectionSettings leaderElection() {
     if (!bool(leaderElect, "K8VENT_LEADER_ELECT", "--leader-elect")) {
       return null;
     }
-    String namespace = env.or(leaderElectNamespace, "K8VENT_LEADER_ELECT_NAMESPACE");
+    String namespace = env.flagOrVariable(leaderElectNamespace, "K8VENT_LEADER_ELECT_NAMESPACE");
     if (namespace == null) {
       namespace = ownNamespace();
     }
-    String identity = env.or(null, "HOSTNAME", "k8vent-" + java.util.UUID.randomUUID());
+    String identity = env.flagOrVariable(null, "HOSTNAME", "k8vent-" + java.util.UUID.randomUUID());
     return new LeaderElectionSettings(namespace,
-        env.or(leaderElectLeaseName, "K8VENT_LEADER_ELECT_LEASE_NAME", "k8vent"), identity,
-        Values.duration(env.or(leaderElectLeaseDuration, "K8VENT_LEADER_ELECT_LEASE_DURATION", "15s"),
+        env.flagOrVariable(leaderElectLeaseName, "K8VENT_LEADER_ELECT_LEASE_NAME", "k8vent"), identity,
+        Values.duration(env.flagOrVariable(leaderElectLeaseDuration, "K8VENT_LEADER_ELECT_LEASE_DURATION", "15s"),
             env.source(leaderElectLeaseDuration, "--leader-elect-lease-duration", "K8VENT_LEADER_ELECT_LEASE_DURATION"),
             MIN_LEASE));
   }
@@ -478,7 +481,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** One of {@code allowed} (any case): the flag's value, else the variable's, else {@code fallback}. */
   private String choice(String flag, String variable, String option, String fallback, String... allowed) {
-    return Values.choice(env.or(flag, variable, fallback), env.source(flag, option, variable), allowed);
+    return Values.choice(env.flagOrVariable(flag, variable, fallback), env.source(flag, option, variable), allowed);
   }
 
   /** A true|false option that defaults to false. */
@@ -487,7 +490,8 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int count(String flag, String variable, int fallback, String option) {
-    return Values.positiveInt(env.or(flag, variable, String.valueOf(fallback)), env.source(flag, option, variable));
+    return Values.positiveInt(env.flagOrVariable(flag, variable, String.valueOf(fallback)),
+        env.source(flag, option, variable));
   }
 
   private static List<String> nonEmpty(List<String> items) {
@@ -495,6 +499,6 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Duration duration(String flag, String variable, String fallback, String option) {
-    return Values.positiveDuration(env.or(flag, variable, fallback), env.source(flag, option, variable));
+    return Values.positiveDuration(env.flagOrVariable(flag, variable, fallback), env.source(flag, option, variable));
   }
 }

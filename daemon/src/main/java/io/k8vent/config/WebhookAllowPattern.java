@@ -12,6 +12,9 @@ import java.util.regex.Pattern;
  * also allow {@code https://example.com.evil.org}.
  */
 public final class WebhookAllowPattern {
+  /** What {@code *} in a host matches: one or more DNS labels. */
+  private static final String DNS_LABELS = "[a-z0-9-]+(\\.[a-z0-9-]+)*";
+
   private final String text;
   private final String scheme;
   private final Pattern host;
@@ -41,15 +44,8 @@ public final class WebhookAllowPattern {
     URI uri = URI.create(forUri);
     String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
     String hostGlob = uri.getHost().toLowerCase(Locale.ROOT).replace("wildcard-k8vent", "*");
-    StringBuilder regex = new StringBuilder();
-    for (String part : hostGlob.split("\\*", -1)) {
-      if (regex.length() > 0) {
-        regex.append("[a-z0-9-]+(\\.[a-z0-9-]+)*");
-      }
-      regex.append(Pattern.quote(part));
-    }
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    return new WebhookAllowPattern(candidate, scheme, Pattern.compile(regex.toString()),
+    return new WebhookAllowPattern(candidate, scheme, Glob.compile(hostGlob, DNS_LABELS, 0),
         effectivePort(scheme, uri.getPort()), path);
   }
 

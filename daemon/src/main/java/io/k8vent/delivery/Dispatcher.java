@@ -31,6 +31,7 @@ public final class Dispatcher implements AutoCloseable {
   private final int maxAnnotationQueues;
   private final ScheduledExecutorService timer;
   private final InFlightBudget budget;
+  private final DrainClock drainClock;
   private final Map<URI, WebhookQueue> queues = new ConcurrentHashMap<>();
 
   /**
@@ -41,12 +42,20 @@ public final class Dispatcher implements AutoCloseable {
    */
   public Dispatcher(HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, DeliveryObserver observer,
       Set<URI> operatorUrls, int maxAnnotationQueues, int maxRequestsInFlight) {
+    this(sender, retryPolicy, maxInFlight, observer, operatorUrls, maxAnnotationQueues, maxRequestsInFlight,
+        DrainClock.SYSTEM);
+  }
+
+  /** As the public constructor, with {@link #drain} keeping time by {@code drainClock}. */
+  Dispatcher(HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, DeliveryObserver observer,
+      Set<URI> operatorUrls, int maxAnnotationQueues, int maxRequestsInFlight, DrainClock drainClock) {
     this.sender = sender;
     this.retryPolicy = retryPolicy;
     this.maxInFlight = maxInFlight;
     this.observer = observer;
     this.operatorUrls = Set.copyOf(operatorUrls);
     this.maxAnnotationQueues = maxAnnotationQueues;
+    this.drainClock = drainClock;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "k8vent-retry-timer");
       t.setDaemon(true);
@@ -113,10 +122,10 @@ public final class Dispatcher implements AutoCloseable {
    */
   public Map<URI, Integer> drain(Duration grace) throws InterruptedException {
     queues.values().forEach(WebhookQueue::close);
-    long deadline = System.nanoTime() + grace.toNanos();
+    long deadline = drainClock.nanoTime() + grace.toNanos();
     Map<URI, Integer> undelivered = new LinkedHashMap<>();
     for (WebhookQueue q : queues.values()) {
-      int left = q.awaitDrained(deadline);
+      int left = q.awaitDrained(deadline, drainClock);
       if (left > 0) {
         undelivered.put(q.url(), left);
       }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Delivers pod states to one webhook URL.
@@ -42,7 +43,8 @@ public final class WebhookQueue {
   private int inFlight;
   private boolean closed;
   private boolean aborted;
-  private long idleSinceNanos = System.nanoTime();
+  private final LongSupplier nanoClock;
+  private long idleSinceNanos;
   private long heldBytes;
   private byte[] dictionary;
   private int failuresInARow;
@@ -72,11 +74,22 @@ public final class WebhookQueue {
 
   WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
       DeliveryObserver observer, InFlightBudget budget, long bodyBudget) {
+    this(url, sender, retryPolicy, maxInFlight, timer, System::nanoTime, observer, budget, bodyBudget);
+  }
+
+  /**
+   * {@code nanoClock} is the time (as {@link System#nanoTime()}) that retries are given up by; tests pass
+   * one that moves with their timer.
+   */
+  WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
+      LongSupplier nanoClock, DeliveryObserver observer, InFlightBudget budget, long bodyBudget) {
     this.url = url;
     this.sender = sender;
     this.retryPolicy = retryPolicy;
     this.maxInFlight = maxInFlight;
     this.timer = timer;
+    this.nanoClock = nanoClock;
+    this.idleSinceNanos = nanoClock.getAsLong();
     this.observer = observer;
     this.budget = budget;
     this.bodyBudget = bodyBudget;
@@ -156,7 +169,7 @@ public final class WebhookQueue {
         }
         next = slot.waiting;
         slot.waiting = null;
-        slot.retryFirstAttemptNanos = System.nanoTime();
+        slot.retryFirstAttemptNanos = nanoClock.getAsLong();
       } else {
         next = slot.retry;
         slot.retry = null;
@@ -213,7 +226,7 @@ public final class WebhookQueue {
       } else {
         // Abandoned once the give-up time has passed since the first attempt, or when the next
         // retry would only start after it: a state never outlives the give-up time.
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - slot.retryFirstAttemptNanos);
+        Duration elapsed = Duration.ofNanos(nanoClock.getAsLong() - slot.retryFirstAttemptNanos);
         Duration delay = retryPolicy.delay(slot.failures + 1, result.retryAfter());
         boolean giveUp = retryPolicy.exhausted(elapsed) || !open && retryPolicy.exhausted(elapsed.plus(delay));
         failed(probe, result);
@@ -242,7 +255,7 @@ public final class WebhookQueue {
       if (slot.idle()) {
         slots.remove(slot.key);
         if (slots.isEmpty()) {
-          idleSinceNanos = System.nanoTime();
+          idleSinceNanos = nanoClock.getAsLong();
         }
       }
       pump();
@@ -366,16 +379,16 @@ public final class WebhookQueue {
   }
 
   /**
-   * Waits until everything queued was delivered or abandoned, or until {@code deadlineNanos}
-   * (System.nanoTime based). Returns how many pods' states were still undelivered.
+   * Waits until everything queued was delivered or abandoned, or until {@code clock} reads
+   * {@code deadlineNanos}. Returns how many pods' states were still undelivered.
    */
-  public synchronized int awaitDrained(long deadlineNanos) throws InterruptedException {
+  synchronized int awaitDrained(long deadlineNanos, DrainClock clock) throws InterruptedException {
     while (!slots.isEmpty()) {
-      long left = deadlineNanos - System.nanoTime();
+      long left = deadlineNanos - clock.nanoTime();
       if (left <= 0) {
         break;
       }
-      TimeUnit.NANOSECONDS.timedWait(this, left);
+      clock.timedWait(this, left);
     }
     int undelivered = slots.size();
     if (undelivered > 0) {

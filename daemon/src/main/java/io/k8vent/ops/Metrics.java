@@ -5,6 +5,7 @@ import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.DeliveryObserver;
 import io.k8vent.delivery.SendResult;
 import io.k8vent.watch.PodEvent;
+import io.k8vent.watch.WatchObserver;
 import io.k8vent.watch.WatchStatus;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -28,7 +29,7 @@ import java.util.function.IntSupplier;
  * only, so credentials and query strings never reach a scrape; webhooks chosen by pod annotations
  * share the one label value {@code annotation}, so pod authors cannot add series.
  */
-public final class Metrics implements DeliveryObserver {
+public final class Metrics implements DeliveryObserver, WatchObserver {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter events = Counter.builder().name("k8vent_pod_events_total")
       .help("Pod events received from the watch, by type").labelNames("type").register(registry);
@@ -136,29 +137,24 @@ public final class Metrics implements DeliveryObserver {
         .callback(cb -> cb.call(pods.getAsInt())).register(registry);
   }
 
-  /** A watch status that also counts events and watch restarts. */
-  public WatchStatus watchStatus() {
-    return new WatchStatus() {
-      @Override
-      protected void eventReceived(PodEvent.Type type) {
-        events.labelValues(type.name()).inc();
-      }
+  @Override
+  public void eventReceived(PodEvent.Type type) {
+    events.labelValues(type.name()).inc();
+  }
 
-      @Override
-      protected void eventSkipped(PodEvent.Type type, WatchStatus.Skip reason) {
-        skipped.labelValues(type.name(), reason.label()).inc();
-      }
+  @Override
+  public void eventSkipped(PodEvent.Type type, WatchStatus.Skip reason) {
+    skipped.labelValues(type.name(), reason.label()).inc();
+  }
 
-      @Override
-      protected void relisted() {
-        relists.inc();
-      }
+  @Override
+  public void relisted() {
+    relists.inc();
+  }
 
-      @Override
-      protected void watchError() {
-        watchErrors.inc();
-      }
-    };
+  @Override
+  public void watchError() {
+    watchErrors.inc();
   }
 
   @Override

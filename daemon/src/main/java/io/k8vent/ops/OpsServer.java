@@ -79,10 +79,6 @@ public final class OpsServer implements AutoCloseable {
     }
   }
 
-  public int port() {
-    return server.getAddress().getPort();
-  }
-
   private static void check(HttpExchange ex, Check check, String okBody) throws IOException {
     String problem = check.get();
     byte[] body = ((problem == null ? okBody : problem) + "\n").getBytes(StandardCharsets.UTF_8);

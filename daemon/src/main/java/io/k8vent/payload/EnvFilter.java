@@ -1,5 +1,6 @@
 package io.k8vent.payload;
 
+import io.k8vent.config.Glob;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,13 +84,6 @@ public final class EnvFilter {
   }
 
   private static Pattern glob(String pattern) {
-    StringBuilder regex = new StringBuilder();
-    for (String part : pattern.split("\\*", -1)) {
-      if (regex.length() > 0 || pattern.startsWith("*")) {
-        regex.append(".*");
-      }
-      regex.append(Pattern.quote(part));
-    }
-    return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE);
+    return Glob.compile(pattern, ".*", Pattern.CASE_INSENSITIVE);
   }
 }

@@ -1,5 +1,6 @@
 package io.k8vent.watch;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,28 +15,51 @@ import java.util.concurrent.TimeUnit;
  * out turns the limit off until then: a miscount can slow a list down once, never stop it.
  */
 final class Backlog {
-  private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /** How long {@link #awaitRoom()} waits at most before it turns the limit off until the next onList. */
+  static final Duration MAX_WAIT = Duration.ofSeconds(2);
+
+  /**
+   * How {@link #awaitRoom()} waits on the backlog, whose monitor it holds: until notified or
+   * {@code nanos} have passed. Returns the nanos still left of them, 0 or less once they have passed,
+   * as {@link java.util.concurrent.locks.Condition#awaitNanos} does.
+   */
+  @FunctionalInterface
+  interface Waiter {
+    long awaitNanos(Object monitor, long nanos) throws InterruptedException;
+  }
+
+  /** Waits on the monitor for real time. */
+  static final Waiter TIMED_WAIT = (monitor, nanos) -> {
+    long start = System.nanoTime();
+    TimeUnit.NANOSECONDS.timedWait(monitor, nanos);
+    return nanos - (System.nanoTime() - start);
+  };
 
   private final int limit;
+  private final Waiter waiter;
   private int outstanding;
   private boolean off;
   private boolean listing = true;
 
   Backlog(int limit) {
+    this(limit, TIMED_WAIT);
+  }
+
+  Backlog(int limit, Waiter waiter) {
     this.limit = limit;
+    this.waiter = waiter;
   }
 
   /** Called by the store before it takes a pod: waits while the handler is {@code limit} behind. */
   synchronized void awaitRoom() {
-    long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+    long left = MAX_WAIT.toNanos();
     try {
       while (listing && outstanding >= limit && !off) {
-        long left = deadline - System.nanoTime();
         if (left <= 0) {
           off = true;
           return;
         }
-        TimeUnit.NANOSECONDS.timedWait(this, left);
+        left = waiter.awaitNanos(this, left);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -68,9 +92,5 @@ final class Backlog {
   /** The handler saw onBeforeList: the informer lists again (after an expired resourceVersion or an error). */
   synchronized void listing() {
     listing = true;
-  }
-
-  synchronized int outstanding() {
-    return outstanding;
   }
 }

@@ -25,9 +25,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,7 +149,7 @@ public final class KubeClients {
   /** Why the API server did not answer, in words rather than an exception's name. */
   static String unreachable(Throwable e, Config config) {
     URI server = URI.create(config.getMasterUrl());
-    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+    for (Throwable c : causes(e)) {
       String message = c.getMessage() == null ? "" : c.getMessage();
       if (c instanceof ConnectException || message.contains("Connection refused")) {
         return "connection refused: nothing listens at " + server.getHost() + ":" + port(server);
@@ -230,10 +232,27 @@ public final class KubeClients {
 
   /** The innermost cause's message (or its type when it has none): what went wrong, without the wrappers. */
   static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
+    List<Throwable> causes = causes(t);
+    Throwable root = causes.get(causes.size() - 1);
+    return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+  }
+
+  /**
+   * The API server's own words for a 403 (e.g. {@code pods is forbidden: User "…" cannot list resource
+   * "pods" …}), without fabric8's request line and Status dump; null when {@code t} is no 403.
+   */
+  static String forbiddenStatus(Throwable t) {
+    for (Throwable c : causes(t)) {
+      if (c instanceof KubernetesClientException kce && kce.getCode() == 403) {
+        return kce.getStatus() != null && kce.getStatus().getMessage() != null ? kce.getStatus().getMessage()
+            : String.valueOf(kce.getMessage());
+      }
     }
-    return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+    return null;
+  }
+
+  /** {@code t} and the causes it wraps, outermost first, ending at the first that is its own cause or has none. */
+  private static List<Throwable> causes(Throwable t) {
+    return Stream.iterate(t, Objects::nonNull, c -> c.getCause() == c ? null : c.getCause()).toList();
   }
 }

@@ -156,11 +156,7 @@ public final class PodSource implements AutoCloseable {
     return handler.listed;
   }
 
-  /** The informer callback; package-visible so tests can drive resync-style calls directly. */
-  Handler handler() {
-    return new Handler(new Backlog(BACKLOG_LIMIT));
-  }
-
+  /** The informer callback of one informer, whose store counts into {@code backlog}. */
   final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
     /** Completes at the first onList, which fabric8 calls after handing over every pod of the list. */
     final CompletableFuture<Void> listed = new CompletableFuture<>();
@@ -296,23 +292,5 @@ public final class PodSource implements AutoCloseable {
   public void close() {
     watchCheck.shutdownNow();
     informers.forEach(SharedIndexInformer::stop);
-  }
-
-  static boolean forbidden(Throwable t) {
-    return forbiddenStatus(t) != null;
-  }
-
-  /**
-   * The API server's own words for a 403 (e.g. {@code pods is forbidden: User "…" cannot list resource
-   * "pods" …}), without fabric8's request line and Status dump; null when {@code t} is no 403.
-   */
-  static String forbiddenStatus(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof KubernetesClientException kce && kce.getCode() == 403) {
-        return kce.getStatus() != null && kce.getStatus().getMessage() != null ? kce.getStatus().getMessage()
-            : String.valueOf(kce.getMessage());
-      }
-    }
-    return null;
   }
 }

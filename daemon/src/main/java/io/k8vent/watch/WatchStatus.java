@@ -7,15 +7,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The watch's health as operators see it: whether the initial list was handed over, and why the
- * watch is failing when it is. Logs each distinct failure once rather than on every retry.
+ * watch is failing when it is. Logs each distinct failure once rather than on every retry, and
+ * tells its {@link WatchObserver} what happens to the watch.
  */
-public class WatchStatus {
-  private static final Logger LOG = LoggerFactory.getLogger(PodSource.class);
+public final class WatchStatus {
+  private static final Logger LOG = LoggerFactory.getLogger(WatchStatus.class);
   static final String RBAC_HINT = "k8vent needs get, list and watch on pods; deploy it with kube/rbac.yaml "
       + "(or kube/namespaced/ for one namespace), or bind its service account to a role that grants them";
 
+  private final WatchObserver observer;
   private final AtomicBoolean initialListDone = new AtomicBoolean();
   private final AtomicReference<String> problem = new AtomicReference<>();
+
+  public WatchStatus(WatchObserver observer) {
+    this.observer = observer;
+  }
 
   public void initialListDone() {
     if (initialListDone.compareAndSet(false, true)) {
@@ -32,7 +38,7 @@ public class WatchStatus {
 
   void watchFailed(String scope, Throwable t) {
     String reason;
-    String forbidden = PodSource.forbiddenStatus(t);
+    String forbidden = KubeClients.forbiddenStatus(t);
     if (forbidden != null) {
       reason = "the API server refused to list pods in " + scope + " (403 Forbidden: " + forbidden + "). " + RBAC_HINT;
     } else {
@@ -44,7 +50,7 @@ public class WatchStatus {
     } else {
       LOG.debug(reason);
     }
-    watchError();
+    observer.watchError();
   }
 
   /**
@@ -56,7 +62,7 @@ public class WatchStatus {
         + " s); reconnecting with backoff";
     if (problem.compareAndSet(null, reason)) {
       LOG.warn(reason);
-      watchError();
+      observer.watchError();
     }
   }
 
@@ -68,15 +74,6 @@ public class WatchStatus {
       LOG.info("watching pods in {} again", scope);
     }
   }
-
-  /** Hook for metrics; called for each failed list or watch (each is retried with backoff). */
-  protected void watchError() {}
-
-  /** Hook for metrics; called when the watch lists again (expired resourceVersion, reconnect or error). */
-  protected void relisted() {}
-
-  /** Hook for metrics; called for each pod event the watch delivers. */
-  protected void eventReceived(PodEvent.Type type) {}
 
   /** Why a pod event from the watch was not sent. */
   public enum Skip {
@@ -97,8 +94,20 @@ public class WatchStatus {
     }
   }
 
-  /** Hook for metrics; called for each pod event that is not sent, and why. */
-  protected void eventSkipped(PodEvent.Type type, Skip reason) {}
+  /** See {@link WatchObserver#relisted}. */
+  void relisted() {
+    observer.relisted();
+  }
+
+  /** See {@link WatchObserver#eventReceived}. */
+  void eventReceived(PodEvent.Type type) {
+    observer.eventReceived(type);
+  }
+
+  /** See {@link WatchObserver#eventSkipped}. */
+  void eventSkipped(PodEvent.Type type, Skip reason) {
+    observer.eventSkipped(type, reason);
+  }
 
   public boolean ready() {
     return initialListDone.get() && problem.get() == null;

@@ -44,7 +44,7 @@ public final class DeliveryCeiling {
   private DeliveryCeiling() {}
 
   public static void main(String[] args) throws Exception {
-    CommonPool.useAPool();
+    CommonPool.useTwoThreads();
     Map<String, String> opts = options(args);
     byte[] body = body();
     if (opts.containsKey("write-body")) {

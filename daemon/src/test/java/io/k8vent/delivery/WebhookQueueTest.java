@@ -43,10 +43,31 @@ class WebhookQueueTest {
   }
 
   private Dispatcher dispatcher(RetryPolicy policy, Duration requestTimeout) {
+    return dispatcher(policy, requestTimeout, DrainClock.SYSTEM);
+  }
+
+  private Dispatcher dispatcher(RetryPolicy policy, Duration requestTimeout, DrainClock drainClock) {
     HttpSender sender = new HttpSender(Duration.ofSeconds(2), requestTimeout, null, "k8vent/test");
-    Dispatcher d = new Dispatcher(sender, policy, 8, recorder, java.util.Set.of(), 1000, 256);
+    Dispatcher d = new Dispatcher(sender, policy, 8, recorder, java.util.Set.of(), 1000, 256, drainClock);
     closeables.add(d);
     return d;
+  }
+
+  /** A drain clock whose time passes only while drain waits, and then all at once: it records each wait. */
+  private static final class TimePassesAtOnce implements DrainClock {
+    final List<Long> waits = new ArrayList<>();
+    private long now;
+
+    @Override
+    public long nanoTime() {
+      return now;
+    }
+
+    @Override
+    public void timedWait(Object monitor, long nanos) {
+      waits.add(nanos);
+      now += nanos;
+    }
   }
 
   static Delivery state(String pod, int resourceVersion) {
@@ -195,29 +216,45 @@ class WebhookQueueTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       dead = URI.create("http://127.0.0.1:" + s.getLocalPort() + "/gone");
     }
-    Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(5));
+    TimePassesAtOnce clock = new TimePassesAtOnce();
+    Dispatcher dispatcher = dispatcher(FAST, Duration.ofSeconds(5), clock);
     for (int i = 1; i <= 5; i++) {
       dispatcher.submit(dead, state("p" + i, 1));
     }
-    long start = System.nanoTime();
     Map<URI, Integer> undelivered = dispatcher.drain(Duration.ofSeconds(2));
-    long tookMillis = (System.nanoTime() - start) / 1_000_000;
 
+    assertThat(clock.waits).as("drain waits out the grace period, and no longer")
+        .containsExactly(Duration.ofSeconds(2).toNanos());
     assertThat(undelivered).containsEntry(dead, 5);
-    assertThat(tookMillis).isBetween(1_900L, 4_000L);
     assertThat(recorder.dropped).containsEntry(dead, 5);
   }
 
   @Test
   void aStateIsAbandonedAfterTheGiveUpTime() {
     WebhookReceiver hook = receiver().respond(n -> Response.status(502));
-    Dispatcher dispatcher = dispatcher(new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(600)),
-        Duration.ofSeconds(5));
-    dispatcher.submit(hook.url(), state("a", 1));
+    ManualTimer timer = new ManualTimer();
+    closeables.add(timer::shutdownNow);
+    HttpSender sender = new HttpSender(Duration.ofSeconds(2), Duration.ofSeconds(5), null, "k8vent/test");
+    closeables.add(sender);
+    WebhookQueue queue = new WebhookQueue(hook.url(), sender,
+        new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(600)), 8, timer,
+        timer::nanoTime, recorder, new InFlightBudget(256, Runnable::run), 1 << 20);
+    queue.submit(state("a", 1));
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.gaveUp.size() == 1);
-    assertThat(recorder.gaveUpAttempts.get(0)).isEqualTo(hook.requests().size()).isGreaterThan(2);
-    assertThat(dispatcher.queues().get(0).depth()).isZero();
+    for (int retry = 1; recorder.gaveUp.isEmpty(); retry++) {
+      int scheduled = retry;
+      await().atMost(Duration.ofSeconds(10)).until(() -> !recorder.gaveUp.isEmpty()
+          || timer.delaysMillis().size() == scheduled);
+      timer.elapse();
+    }
+
+    List<Long> waits = timer.delaysMillis();
+    long waited = waits.stream().mapToLong(Long::longValue).sum();
+    assertThat(waited).as("not given up while a retry (at most 100 ms away) could still start within 600 ms")
+        .isGreaterThanOrEqualTo(600L - 100L);
+    assertThat(recorder.gaveUpAttempts).containsExactly(hook.requests().size())
+        .allSatisfy(attempts -> assertThat(attempts).isGreaterThan(2));
+    assertThat(queue.depth()).isZero();
   }
 
   static final class Recorder implements DeliveryObserver {

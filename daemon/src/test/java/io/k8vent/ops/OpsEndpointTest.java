@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.DaemonRunner;
 import io.k8vent.config.WebhookUrl;
+import io.k8vent.testing.LocalPorts;
 import io.k8vent.testing.MockCluster;
 import io.k8vent.testing.PromParse;
 import io.k8vent.testing.TestLoop;
@@ -38,6 +39,7 @@ class OpsEndpointTest {
   private Metrics metrics;
   private DaemonRunner runner;
   private OpsServer ops;
+  private int opsPort;
 
   @AfterEach
   void tearDown() throws Exception {
@@ -50,9 +52,15 @@ class OpsEndpointTest {
     cluster.close();
   }
 
+  /** Starts the endpoint on a free loopback port. */
+  private void startOps(OpsServer.Check health, OpsServer.Check readiness) throws Exception {
+    opsPort = LocalPorts.free();
+    ops = new OpsServer(InetAddress.getLoopbackAddress(), opsPort, health, readiness, metrics);
+  }
+
   private HttpResponse<String> get(String path) throws Exception {
     return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path)).timeout(Duration.ofSeconds(60)).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + path)).timeout(Duration.ofSeconds(60)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -62,8 +70,8 @@ class OpsEndpointTest {
     hook.respond(n -> n == 1 ? Response.status(503) : Response.status(200));
     var settings = TestSettings.forUrls(hook.url());
     metrics = new Metrics(settings.webhooks());
-    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
-    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
+    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics, metrics), client, null);
+    startOps(runner::healthProblem, runner::readinessProblem);
 
     HttpResponse<String> before = get("/readyz");
     assertThat(before.statusCode()).isEqualTo(503);
@@ -99,8 +107,8 @@ class OpsEndpointTest {
     URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/h?token=t0k");
     var settings = TestSettings.forUrls(secretUrl);
     metrics = new Metrics(settings.webhooks());
-    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics), client, null);
-    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, runner::healthProblem, runner::readinessProblem, metrics);
+    runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics, metrics), client, null);
+    startOps(runner::healthProblem, runner::readinessProblem);
     runner.start();
     cluster.client().pods().inNamespace("ns").resource(pod("ns", "p")).create();
     await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() == 1);
@@ -112,11 +120,11 @@ class OpsEndpointTest {
 
   @Test
   void clientsHoldingHalfARequestDoNotKeepTheProbesWaiting() throws Exception {
-    ops = new OpsServer(InetAddress.getLoopbackAddress(), 0, () -> null, () -> null, metrics);
+    startOps(() -> null, () -> null);
     List<Socket> stalled = new ArrayList<>();
     try {
       for (int i = 0; i < 20; i++) {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), ops.port());
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), opsPort);
         OutputStream out = s.getOutputStream();
         out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();

@@ -8,12 +8,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A timer whose delayed tasks run only when the test says time has passed: it records each delay
- * asked for, so a test checks the schedule itself instead of waiting it out. Tasks given to
- * {@code execute} run at once on a thread of its own.
+ * asked for, so a test checks the schedule itself instead of waiting it out, and keeps a clock
+ * ({@link #nanoTime()}) that moves only as those delays pass. Tasks given to {@code execute} run at
+ * once on a thread of its own.
  */
 public final class ManualTimer extends ScheduledThreadPoolExecutor {
   private final List<Runnable> pending = new ArrayList<>();
+  private final List<Long> pendingDueNanos = new ArrayList<>();
   private final List<Long> delaysMillis = new ArrayList<>();
+  private long nowNanos;
 
   public ManualTimer() {
     super(1);
@@ -22,6 +25,7 @@ public final class ManualTimer extends ScheduledThreadPoolExecutor {
   @Override
   public synchronized ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
     pending.add(task);
+    pendingDueNanos.add(nowNanos + unit.toNanos(delay));
     delaysMillis.add(unit.toMillis(delay));
     return super.schedule(() -> { }, 0, TimeUnit.MILLISECONDS);
   }
@@ -31,13 +35,29 @@ public final class ManualTimer extends ScheduledThreadPoolExecutor {
     return List.copyOf(delaysMillis);
   }
 
-  /** Lets all the time asked for so far pass: runs every task scheduled until now, in order. */
+  /** The time on this timer's clock, as {@link System#nanoTime()}: it starts at 0 and moves only in {@link #elapse()}. */
+  public synchronized long nanoTime() {
+    return nowNanos;
+  }
+
+  /**
+   * Lets all the time asked for so far pass: runs every task scheduled until now, in order, the clock
+   * reading each one's due time while it runs.
+   */
   public void elapse() {
     List<Runnable> due;
+    List<Long> dueNanos;
     synchronized (this) {
       due = List.copyOf(pending);
+      dueNanos = List.copyOf(pendingDueNanos);
       pending.clear();
+      pendingDueNanos.clear();
     }
-    due.forEach(Runnable::run);
+    for (int i = 0; i < due.size(); i++) {
+      synchronized (this) {
+        nowNanos = Math.max(nowNanos, dueNanos.get(i));
+      }
+      due.get(i).run();
+    }
   }
 }

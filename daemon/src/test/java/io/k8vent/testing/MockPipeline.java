@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.Daemon;
 import io.k8vent.Settings;
 import io.k8vent.delivery.DeliveryObserver;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,9 +24,9 @@ public final class MockPipeline implements AutoCloseable {
   }
 
   /** Starts the daemon with its own client and waits until it handed the initial list over. */
-  public void start(Settings settings, Map<String, String> env, WatchStatus status) throws Exception {
+  public void start(Settings settings, Map<String, String> env, WatchObserver watchObserver) throws Exception {
     client = cluster.newClient();
-    daemon = new Daemon(settings, client, TestLoop.vertx(), env, status, new DeliveryObserver() {});
+    daemon = new Daemon(settings, client, TestLoop.vertx(), env, watchObserver, new DeliveryObserver() {});
     daemon.start().get(20, TimeUnit.SECONDS);
   }
 

@@ -25,7 +25,9 @@ class PodSourceTest {
   @Test
   void resyncOrRelistOfAnUnchangedPodSendsNothing() {
     List<PodEvent> events = new ArrayList<>();
-    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add, new WatchStatus()).handler();
+    PodSource source = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add,
+        new WatchStatus(new WatchObserver() {}));
+    var handler = source.new Handler(new Backlog(100));
     GenericKubernetesResource cached = pod("10");
 
     handler.onUpdate(cached, cached);
@@ -39,12 +41,13 @@ class PodSourceTest {
   @Test
   void aFailingConsumerDoesNotStopTheNextEvent() {
     List<PodEvent> events = new ArrayList<>();
-    var handler = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, e -> {
+    PodSource source = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, e -> {
       if (e.pod().getMetadata().getResourceVersion().equals("1")) {
         throw new IllegalStateException("boom");
       }
       events.add(e);
-    }, new WatchStatus()).handler();
+    }, new WatchStatus(new WatchObserver() {}));
+    var handler = source.new Handler(new Backlog(100));
 
     handler.onAdd(pod("1"));
     handler.onAdd(pod("2"));
@@ -65,7 +68,7 @@ class PodSourceTest {
         .endMetadata().endItem()
         .build()).always();
     List<PodEvent> events = Collections.synchronizedList(new ArrayList<>());
-    WatchStatus status = new WatchStatus();
+    WatchStatus status = new WatchStatus(new WatchObserver() {});
     try (KubernetesClient client = KubeClients.configure(new KubernetesClientBuilder()
         .withConfig(server.createClient().getConfiguration()), null, false).build();
         PodSource source = new PodSource(client, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add, status)) {

@@ -18,7 +18,7 @@ import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ class EnvLeakIT {
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "env-leak");
       Daemon daemon = startDaemon(TestSettings.withSecret(TestSettings.forUrls(operator.url()), "it-secret"), client,
-          ENV, new WatchStatus(), new DeliveryObserver() {});
+          ENV, new WatchObserver() {}, new DeliveryObserver() {});
       try {
         String annotation = "{\"webhooks\":[\"" + author.url("/collect") + "\"]}";
         admin.pods().inNamespace(ns).resource(pod(ns, "nosy", k8vent(annotation))).create();

@@ -22,7 +22,7 @@ import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +60,7 @@ class FidelityIT {
         WebhookReceiver hook = new WebhookReceiver();
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN, keepManagedFields)) {
       String ns = namespace(admin, "fidelity");
-      Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), new WatchStatus(),
+      Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), new WatchObserver() {},
           new DeliveryObserver() {});
       try {
         admin.pods().inNamespace(ns).resource(realisticPod(ns, "web")).create();
@@ -122,7 +122,7 @@ class FidelityIT {
       }
       long listed = KubeApiServer.get(cluster.apiServer(), "/api/v1/namespaces/" + ns + "/pods").length();
       Daemon daemon = startDaemon(TestSettings.inNamespace(TestSettings.forUrls(hook.url()), ns), client, Map.of(),
-          new WatchStatus(), new DeliveryObserver() {});
+          new WatchObserver() {}, new DeliveryObserver() {});
       try {
         for (int i = 0; i < 40; i++) {
           List<Request> added = waitFor(hook, ns + "/web-" + i, "ADDED");

@@ -62,7 +62,7 @@ class HostilePodIT {
       Settings settings = TestSettings.inNamespace(TestSettings.withSafety(TestSettings.forUrls(global.url()),
           TestSettings.allowing(WebhookSafety.defaults(), Cidr.parse("127.0.0.2/32", "--webhook-allow-cidr"))), ns);
       Metrics metrics = new Metrics(settings.webhooks());
-      Daemon daemon = startDaemon(settings, client, ENV, metrics.watchStatus(), metrics);
+      Daemon daemon = startDaemon(settings, client, ENV, metrics, metrics);
       try {
         String annotation = "{\"webhooks\":[\"" + onLoopback.url("/direct") + "\","
             + "\"http://localhost:" + onLoopback.url().getPort() + "/by-name\","
@@ -94,7 +94,7 @@ class HostilePodIT {
       String ns = namespace(admin, "api-target");
       Settings settings = TestSettings.inNamespace(TestSettings.forUrls(global.url()), ns);
       Metrics metrics = new Metrics(settings.webhooks());
-      Daemon daemon = startDaemon(settings, client, ENV, metrics.watchStatus(), metrics);
+      Daemon daemon = startDaemon(settings, client, ENV, metrics, metrics);
       try {
         String api = cluster.apiServer().url().replaceAll("/$", "");
         String annotation = "{\"webhooks\":[\"" + api + "/api/v1/namespaces/" + ns + "/pods\",\"" + team.url() + "\"]}";
@@ -120,7 +120,7 @@ class HostilePodIT {
       String ns = namespace(admin, "fan-out");
       Settings settings = TestSettings.inNamespace(TestSettings.forUrls(global.url()), ns);
       Metrics metrics = new Metrics(settings.webhooks());
-      Daemon daemon = startDaemon(settings, client, ENV, metrics.watchStatus(), metrics);
+      Daemon daemon = startDaemon(settings, client, ENV, metrics, metrics);
       try {
         admin.pods().inNamespace(ns).resource(pod(ns, "first")).create();
         waitFor(global, ns + "/first", "ADDED");

@@ -22,7 +22,7 @@ import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -76,11 +76,11 @@ class LeaderHandoverIT {
           .requestTimeout(Duration.ofSeconds(60))
           .leaderElection(new LeaderElectionSettings(ns, "k8vent", "replica-a", Duration.ofSeconds(6))).build();
       DaemonRunner replica = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(),
-          new WatchStatus(), new DeliveryObserver() {}), client, settings.leaderElection());
+          new WatchObserver() {}, new DeliveryObserver() {}), client, settings.leaderElection());
       Settings witnessSettings = TestSettings.forUrls(witnessHook.url());
       Daemon witness = startDaemon(witnessSettings.toBuilder().namespaces(List.of(ns)).maxInFlight(8)
           .leaderElection(null).build(), witnessClient, Map.of(),
-          new WatchStatus(), new DeliveryObserver() {});
+          new WatchObserver() {}, new DeliveryObserver() {});
       int baseline = -1;
       try {
         hook.hold();

@@ -21,7 +21,7 @@ import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver;
-import io.k8vent.watch.PodSource;
+import io.k8vent.watch.WatchStatus;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -108,7 +108,7 @@ class RbacAndManifestsIT {
       String a = namespace(admin, "rbac-a");
       String b = namespace(admin, "rbac-b");
       Daemon daemon = RealClusterSupport.startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(),
-          new Metrics(List.of()).watchStatus(), new io.k8vent.delivery.DeliveryObserver() {});
+          new Metrics(List.of()), new io.k8vent.delivery.DeliveryObserver() {});
       try {
         admin.pods().inNamespace(a).resource(pod(a, "one")).create();
         admin.pods().inNamespace(b).resource(pod(b, "two")).create();
@@ -129,7 +129,7 @@ class RbacAndManifestsIT {
     String token = KubeApiServer.serviceAccountToken(cluster, team, "k8vent");
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
     logs.start();
-    Logger watchLog = (Logger) LoggerFactory.getLogger(PodSource.class);
+    Logger watchLog = (Logger) LoggerFactory.getLogger(WatchStatus.class);
     watchLog.addAppender(logs);
     Metrics metrics = new Metrics(List.of());
     try (KubernetesClient admin = cluster.adminClient();
@@ -138,7 +138,7 @@ class RbacAndManifestsIT {
       admin.pods().inNamespace(team).resource(pod(team, "mine")).create();
 
       Settings own = withNamespaces(TestSettings.forUrls(hook.url()), List.of(team));
-      DaemonRunner namespaced = new DaemonRunner(() -> new Daemon(own, client, TestLoop.vertx(), Map.of(), metrics.watchStatus(), metrics),
+      DaemonRunner namespaced = new DaemonRunner(() -> new Daemon(own, client, TestLoop.vertx(), Map.of(), metrics, metrics),
           client, null);
       namespaced.start();
       waitFor(hook, team + "/mine", "ADDED");
@@ -148,7 +148,7 @@ class RbacAndManifestsIT {
       Metrics clusterWideMetrics = new Metrics(List.of());
       Settings everywhere = TestSettings.forUrls(hook.url());
       DaemonRunner refused = new DaemonRunner(
-          () -> new Daemon(everywhere, client, TestLoop.vertx(), Map.of(), clusterWideMetrics.watchStatus(), clusterWideMetrics), client, null);
+          () -> new Daemon(everywhere, client, TestLoop.vertx(), Map.of(), clusterWideMetrics, clusterWideMetrics), client, null);
       refused.start();
       try {
         await().atMost(Duration.ofSeconds(30)).until(() -> refused.readinessProblem() != null

@@ -25,7 +25,7 @@ import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -46,7 +46,7 @@ class RealClusterIT {
         KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
       String ns = namespace(admin, "routing");
       Settings settings = TestSettings.withSecret(TestSettings.forUrls(global.url()), "it-secret");
-      Daemon daemon = RealClusterSupport.startDaemon(settings, client, ENV, new WatchStatus(), new DeliveryObserver() {});
+      Daemon daemon = RealClusterSupport.startDaemon(settings, client, ENV, new WatchObserver() {}, new DeliveryObserver() {});
       try {
         String annotation = "{\"webhooks\":[\"" + team.url("/teams/T1") + "\"],\"environment\":\"qa\"}";
         admin.pods().inNamespace(ns).resource(pod(ns, "routed", k8vent(annotation))).create();
@@ -91,7 +91,7 @@ class RealClusterIT {
       admin.pods().inNamespace(ns).resource(pod(ns, "steady")).create();
       Metrics metrics = new Metrics(List.of(hook.url()));
       Daemon daemon = RealClusterSupport.startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(),
-          metrics.watchStatus(), metrics);
+          metrics, metrics);
       try {
         waitFor(hook, ns + "/steady", "ADDED");
         cluster.apiServer().stop();
@@ -173,7 +173,7 @@ class RealClusterIT {
       await("the replica notices it lost the Lease").atMost(Duration.ofSeconds(30)).until(() -> !leader.leading());
 
       Daemon witness = startDaemon(TestSettings.forUrls(witnessHook.url()), witnessClient, Map.of(),
-          new WatchStatus(), new DeliveryObserver() {});
+          new WatchObserver() {}, new DeliveryObserver() {});
       try {
         admin.pods().inNamespace(ns).resource(pod(ns, "after-loss")).create();
         waitFor(witnessHook, ns + "/after-loss", "ADDED");
@@ -194,7 +194,7 @@ class RealClusterIT {
     Settings base = TestSettings.forUrls(hook.url());
     Settings settings = base.toBuilder().namespaces(List.of(ns))
         .leaderElection(new LeaderElectionSettings(ns, "k8vent", identity, Duration.ofSeconds(6))).build();
-    return new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), new WatchStatus(), new DeliveryObserver() {}),
+    return new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), new WatchObserver() {}, new DeliveryObserver() {}),
         client, settings.leaderElection());
   }
 }

@@ -13,7 +13,7 @@ import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver;
 import io.k8vent.watch.KubeClients;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +40,9 @@ final class RealClusterSupport {
         keepManagedFields).build();
   }
 
-  static Daemon startDaemon(Settings settings, KubernetesClient client, Map<String, String> env, WatchStatus status,
-      DeliveryObserver observer) throws Exception {
-    Daemon daemon = new Daemon(settings, client, TestLoop.vertx(), env, status, observer);
+  static Daemon startDaemon(Settings settings, KubernetesClient client, Map<String, String> env,
+      WatchObserver watchObserver, DeliveryObserver deliveryObserver) throws Exception {
+    Daemon daemon = new Daemon(settings, client, TestLoop.vertx(), env, watchObserver, deliveryObserver);
     daemon.start().get(60, TimeUnit.SECONDS);
     return daemon;
   }

@@ -21,6 +21,7 @@ import io.k8vent.watch.FieldSelector;
 import io.k8vent.watch.LabelSelector;
 import io.k8vent.watch.PodEvent;
 import io.k8vent.watch.Selection;
+import io.k8vent.watch.WatchObserver;
 import io.k8vent.watch.WatchStatus;
 import java.util.List;
 import java.util.Map;
@@ -47,21 +48,21 @@ class SelectionIT {
     return hook.requests().stream().filter(r -> r.podName().equals(podName)).toList();
   }
 
-  /** A WatchStatus that counts skipped events by "TYPE reason". */
-  private static final class Counting extends WatchStatus {
+  /** Counts skipped events by "TYPE reason". */
+  private static final class Counting implements WatchObserver {
     final Map<String, AtomicInteger> skipped = new ConcurrentHashMap<>();
 
     @Override
-    protected void eventSkipped(PodEvent.Type type, Skip reason) {
+    public void eventSkipped(PodEvent.Type type, WatchStatus.Skip reason) {
       skipped.computeIfAbsent(type + " " + reason.label(), k -> new AtomicInteger()).incrementAndGet();
     }
   }
 
   private static Daemon start(KubernetesClient client, WebhookReceiver hook, String ns, Selection selection,
-      WatchStatus status) throws Exception {
+      WatchObserver watchObserver) throws Exception {
     Settings settings = TestSettings.inNamespace(TestSettings.forUrls(hook.url()), ns).toBuilder()
         .selection(selection).build();
-    return startDaemon(settings, client, Map.of(), status, new DeliveryObserver() {});
+    return startDaemon(settings, client, Map.of(), watchObserver, new DeliveryObserver() {});
   }
 
   @Test
@@ -76,7 +77,7 @@ class SelectionIT {
       }
       Daemon daemon = start(client, hook, ns,
           new Selection(LabelSelector.parse("app in (web, api)", "--label-selector"), null, ALL, true),
-          new WatchStatus());
+          new WatchObserver() {});
       try {
         waitFor(hook, ns + "/web-1", "ADDED");
         waitFor(hook, ns + "/web-2", "ADDED");

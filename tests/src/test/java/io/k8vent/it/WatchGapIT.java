@@ -74,7 +74,7 @@ class WatchGapIT {
     admin.pods().inNamespace(ns).resource(pod(ns, "unchanged")).create();
     Metrics metrics = new Metrics(List.of());
     try (KubernetesClient client = k8ventClient(watched.url(), LocalKubeCluster.ADMIN_TOKEN)) {
-      Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), metrics.watchStatus(), metrics);
+      Daemon daemon = startDaemon(TestSettings.forUrls(hook.url()), client, Map.of(), metrics, metrics);
       try {
         waitFor(hook, ns + "/changed", "ADDED");
         waitFor(hook, ns + "/unchanged", "ADDED");

@@ -25,7 +25,7 @@ import io.k8vent.route.K8ventAnnotation;
 import io.k8vent.sink.Sink;
 import io.k8vent.watch.KubeClients;
 import io.k8vent.watch.Selection;
-import io.k8vent.watch.WatchStatus;
+import io.k8vent.watch.WatchObserver;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -176,7 +176,7 @@ public final class Demo {
           options.format());
       Vertx vertx = VertxRuntime.create();
       try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv, vertx, false)) {
-        Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchStatus(), new Printer());
+        Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchObserver() {}, new Printer());
         try {
           daemon.start().get(30, TimeUnit.SECONDS);
           if (!startUpDone()) {

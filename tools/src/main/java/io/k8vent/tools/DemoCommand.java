@@ -69,15 +69,15 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LogSetup.configure("text", "--log-format", env.or(logLevel, "K8VENT_LOG_LEVEL", "warn"),
+    LogSetup.configure("text", "--log-format", env.flagOrVariable(logLevel, "K8VENT_LOG_LEVEL", "warn"),
         env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
     String podsSource = env.source(pods, "--pods", "K8VENT_DEMO_PODS");
-    int n = Values.positiveInt(env.or(pods, "K8VENT_DEMO_PODS", "5"), podsSource);
+    int n = Values.positiveInt(env.flagOrVariable(pods, "K8VENT_DEMO_PODS", "5"), podsSource);
     if (n > 100) {
       throw new ConfigException("invalid " + podsSource + " \"" + n + "\"; the demo creates at most 100 pods");
     }
     Demo.Options options = new Demo.Options(n,
-        Values.positiveDuration(env.or(duration, "K8VENT_DEMO_DURATION", "30s"),
+        Values.positiveDuration(env.flagOrVariable(duration, "K8VENT_DEMO_DURATION", "30s"),
             env.source(duration, "--duration", "K8VENT_DEMO_DURATION")),
         payloadFile(), binaries(), format.kind(env));
     Demo demo = new Demo(options, env.all(), spec.commandLine().getOut());
@@ -109,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
   private Path binaries() {
     Path given = env.pathOr(kubeBinaries, "K8VENT_DEMO_KUBE_BINARIES");
     String binariesSource = env.source(kubeBinaries, "--kube-binaries", "K8VENT_DEMO_KUBE_BINARIES");
-    boolean memory = inMemory || "true".equalsIgnoreCase(env.or(null, "K8VENT_DEMO_IN_MEMORY"));
+    boolean memory = inMemory || "true".equalsIgnoreCase(env.flagOrVariable(null, "K8VENT_DEMO_IN_MEMORY"));
     if (given != null && memory) {
       throw new ConfigException((inMemory ? "--in-memory" : "K8VENT_DEMO_IN_MEMORY=true") + " and " + binariesSource
           + " exclude each other");

@@ -90,13 +90,13 @@ final class LinkImageCommand implements Callable<Integer> {
         repo(),
         given(sha, "--sha", "K8VENT_LINK_SHA", "GITHUB_SHA", "CI_COMMIT_SHA"),
         given(image, "--image", "K8VENT_LINK_IMAGE"));
-    String rawUrl = env.or(url, "K8VENT_LINK_URL");
+    String rawUrl = env.flagOrVariable(url, "K8VENT_LINK_URL");
     URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, env.source(url, "--url", "K8VENT_LINK_URL"))
         : LinkImage.atomistUrl(given(team, "--team", "K8VENT_LINK_TEAM"));
     RetryPolicy retry = new RetryPolicy(FIRST_RETRY, LONGEST_RETRY,
-        Values.positiveDuration(env.or(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"),
+        Values.positiveDuration(env.flagOrVariable(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"),
             env.source(giveUpAfter, "--retry-give-up-after", "K8VENT_LINK_GIVE_UP_AFTER")));
-    String key = env.or(secret, "K8VENT_WEBHOOK_SECRET");
+    String key = env.flagOrVariable(secret, "K8VENT_WEBHOOK_SECRET");
     byte[] body = link.body();
     Delivery delivery = new Delivery("link-image", link.owner() + "/" + link.repo(), "link-image", null, body,
         key == null ? null : new Signer(key).sign(body), UUID.randomUUID().toString(), System.nanoTime());
@@ -142,7 +142,7 @@ final class LinkImageCommand implements Callable<Integer> {
       return new LinkImage.Given(flag, option);
     }
     for (String variable : variables) {
-      String value = env.or(null, variable);
+      String value = env.flagOrVariable(null, variable);
       if (value != null) {
         return new LinkImage.Given(value, variable);
       }
@@ -159,7 +159,7 @@ final class LinkImageCommand implements Callable<Integer> {
     if (given.value() != null) {
       return given;
     }
-    String github = env.or(null, "GITHUB_REPOSITORY");
+    String github = env.flagOrVariable(null, "GITHUB_REPOSITORY");
     if (github == null) {
       return given(null, "--repo", "CI_PROJECT_NAME");
     }

@@ -72,19 +72,20 @@ final class SinkCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean bodies = switch (env.or(print, "K8VENT_SINK_PRINT", "summary").toLowerCase(Locale.ROOT)) {
+    boolean bodies = switch (env.flagOrVariable(print, "K8VENT_SINK_PRINT", "summary").toLowerCase(Locale.ROOT)) {
       case "summary" -> false;
       case "body" -> true;
       default -> throw new ConfigException("invalid " + env.source(print, "--print", "K8VENT_SINK_PRINT") + " \""
-          + env.or(print, "K8VENT_SINK_PRINT")
+          + env.flagOrVariable(print, "K8VENT_SINK_PRINT")
           + "\"; use summary or body");
     };
     String portSource = env.source(port, "--port", "K8VENT_SINK_PORT");
-    int listenPort = Values.port(env.or(port, "K8VENT_SINK_PORT", "9000"), portSource, "to pick a free port");
+    int listenPort = Values.port(env.flagOrVariable(port, "K8VENT_SINK_PORT", "9000"), portSource,
+        "to pick a free port");
     String bindSource = env.source(bind, "--bind", "K8VENT_SINK_BIND");
-    InetAddress address = Values.address(env.or(bind, "K8VENT_SINK_BIND", "127.0.0.1"), bindSource);
+    InetAddress address = Values.address(env.flagOrVariable(bind, "K8VENT_SINK_BIND", "127.0.0.1"), bindSource);
     Sink.Failure failure = failure();
-    String key = env.or(secret, "K8VENT_WEBHOOK_SECRET");
+    String key = env.flagOrVariable(secret, "K8VENT_WEBHOOK_SECRET");
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     try (Sink sink = listen(new InetSocketAddress(address, listenPort), bindSource, portSource, key, failure,
@@ -125,9 +126,9 @@ final class SinkCommand implements Callable<Integer> {
   }
 
   private Sink.Failure failure() {
-    String status = env.or(fail, "K8VENT_SINK_FAIL");
+    String status = env.flagOrVariable(fail, "K8VENT_SINK_FAIL");
     if (status == null) {
-      if (env.or(failCount, "K8VENT_SINK_FAIL_COUNT") != null) {
+      if (env.flagOrVariable(failCount, "K8VENT_SINK_FAIL_COUNT") != null) {
         throw new ConfigException(env.source(failCount, "--fail-count", "K8VENT_SINK_FAIL_COUNT")
             + " needs --fail STATUS (or K8VENT_SINK_FAIL)");
       }
@@ -143,7 +144,7 @@ final class SinkCommand implements Callable<Integer> {
       throw new ConfigException("invalid " + env.source(fail, "--fail", "K8VENT_SINK_FAIL") + " \"" + status
           + "\"; use an HTTP error status from 300 to 599");
     }
-    String count = env.or(failCount, "K8VENT_SINK_FAIL_COUNT");
+    String count = env.flagOrVariable(failCount, "K8VENT_SINK_FAIL_COUNT");
     return new Sink.Failure(code, count == null ? -1 : Values.positiveInt(count,
         env.source(failCount, "--fail-count", "K8VENT_SINK_FAIL_COUNT")));
   }
