@@ -16,9 +16,9 @@ public final class FormatOptions {
   String mode;
 
   public WireFormat.Kind kind(Env env) {
-    String chosen = Values.choice(env.flagOrVariable(format, "K8VENT_FORMAT", "k8vent"),
+    String chosen = OptionValues.choice(env.flagOrVariable(format, "K8VENT_FORMAT", "k8vent"),
         env.source(format, "--format", "K8VENT_FORMAT"), "k8vent", "cloudevents");
-    String binding = Values.choice(env.flagOrVariable(mode, "K8VENT_CLOUDEVENTS_MODE", "binary"),
+    String binding = OptionValues.choice(env.flagOrVariable(mode, "K8VENT_CLOUDEVENTS_MODE", "binary"),
         env.source(mode, "--cloudevents-mode", "K8VENT_CLOUDEVENTS_MODE"), "binary", "structured");
     if (chosen.equals("k8vent")) {
       return WireFormat.Kind.K8VENT;

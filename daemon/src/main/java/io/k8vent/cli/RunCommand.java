@@ -322,7 +322,7 @@ final class RunCommand implements Callable<Integer> {
       throw new ConfigException("no webhook URLs: give one or more with --url URL, or set K8VENT_WEBHOOKS "
           + "to a comma-separated list, e.g. K8VENT_WEBHOOKS=https://webhook.atomist.com/atomist/kube/teams/TEAM_ID");
     }
-    int ops = Values.port(env.flagOrVariable(opsPort, "K8VENT_OPS_PORT", "8080"),
+    int ops = OptionValues.port(env.flagOrVariable(opsPort, "K8VENT_OPS_PORT", "8080"),
         env.source(opsPort, "--ops-port", "K8VENT_OPS_PORT"), "to turn it off");
     List<URI> webhooks = new ArrayList<>();
     for (String raw : rawUrls) {
@@ -378,7 +378,7 @@ final class RunCommand implements Callable<Integer> {
             nonEmpty(env.listOr(envExcludes, "K8VENT_ENV_EXCLUDE"))),
         new AnnotationPolicy(policyMode, patterns, safety.webhooksPerAnnotation()),
         retry,
-        Values.intInRange(env.flagOrVariable(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"),
+        OptionValues.intInRange(env.flagOrVariable(maxInFlight, "K8VENT_MAX_IN_FLIGHT", "8"),
             env.source(maxInFlight, "--max-in-flight", "K8VENT_MAX_IN_FLIGHT"), MAX_IN_FLIGHT),
         duration(connectTimeout, "K8VENT_CONNECT_TIMEOUT", "5s", "--connect-timeout"),
         duration(requestTimeout, "K8VENT_REQUEST_TIMEOUT", "10s", "--request-timeout"),
@@ -449,7 +449,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** --ops-bind, checked with the other settings so a bad address stops k8vent before it connects. */
   InetAddress opsAddress() {
-    return Values.address(env.flagOrVariable(opsBind, "K8VENT_OPS_BIND", "0.0.0.0"),
+    return OptionValues.address(env.flagOrVariable(opsBind, "K8VENT_OPS_BIND", "0.0.0.0"),
         env.source(opsBind, "--ops-bind", "K8VENT_OPS_BIND"));
   }
 
@@ -464,7 +464,7 @@ final class RunCommand implements Callable<Integer> {
     String identity = env.flagOrVariable(null, "HOSTNAME", "k8vent-" + java.util.UUID.randomUUID());
     return new LeaderElectionSettings(namespace,
         env.flagOrVariable(leaderElectLeaseName, "K8VENT_LEADER_ELECT_LEASE_NAME", "k8vent"), identity,
-        Values.duration(env.flagOrVariable(leaderElectLeaseDuration, "K8VENT_LEADER_ELECT_LEASE_DURATION", "15s"),
+        OptionValues.duration(env.flagOrVariable(leaderElectLeaseDuration, "K8VENT_LEADER_ELECT_LEASE_DURATION", "15s"),
             env.source(leaderElectLeaseDuration, "--leader-elect-lease-duration", "K8VENT_LEADER_ELECT_LEASE_DURATION"),
             MIN_LEASE));
   }
@@ -481,7 +481,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** One of {@code allowed} (any case): the flag's value, else the variable's, else {@code fallback}. */
   private String choice(String flag, String variable, String option, String fallback, String... allowed) {
-    return Values.choice(env.flagOrVariable(flag, variable, fallback), env.source(flag, option, variable), allowed);
+    return OptionValues.choice(env.flagOrVariable(flag, variable, fallback), env.source(flag, option, variable), allowed);
   }
 
   /** A true|false option that defaults to false. */
@@ -490,7 +490,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int count(String flag, String variable, int fallback, String option) {
-    return Values.positiveInt(env.flagOrVariable(flag, variable, String.valueOf(fallback)),
+    return OptionValues.positiveInt(env.flagOrVariable(flag, variable, String.valueOf(fallback)),
         env.source(flag, option, variable));
   }
 
@@ -499,6 +499,6 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Duration duration(String flag, String variable, String fallback, String option) {
-    return Values.positiveDuration(env.flagOrVariable(flag, variable, fallback), env.source(flag, option, variable));
+    return OptionValues.positiveDuration(env.flagOrVariable(flag, variable, fallback), env.source(flag, option, variable));
   }
 }

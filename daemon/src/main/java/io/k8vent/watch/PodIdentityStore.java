@@ -48,19 +48,19 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
   }
 
   private final String keptAnnotation;
-  private final Backlog backlog;
+  private final ListThrottle throttle;
   private final boolean fingerprints;
   private final Map<String, Kept> pods = new ConcurrentHashMap<>();
 
   /**
    * @param keptAnnotation the one annotation to keep, by key
-   * @param backlog counts the notifications each change here gives the handler, and holds the
+   * @param throttle counts the notifications each change here gives the handler, and holds the
    *     informer back while too many are outstanding
    * @param fingerprints whether to fingerprint each state, so the handler can skip updates that show nothing new
    */
-  PodIdentityStore(String keptAnnotation, Backlog backlog, boolean fingerprints) {
+  PodIdentityStore(String keptAnnotation, ListThrottle throttle, boolean fingerprints) {
     this.keptAnnotation = keptAnnotation;
-    this.backlog = backlog;
+    this.throttle = throttle;
     this.fingerprints = fingerprints;
   }
 
@@ -71,12 +71,12 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
 
   @Override
   public GenericKubernetesResource put(String key, GenericKubernetesResource pod) {
-    backlog.awaitRoom();
+    throttle.awaitRoom();
     Kept kept = keep(pod.getMetadata(), fingerprints ? PodFingerprint.of(pod) : 0);
     Kept old = pods.put(key, kept);
     // fabric8 notifies a new pod, or a known one whose resourceVersion changed.
     if (old == null || !Objects.equals(old.resourceVersion(), kept.resourceVersion())) {
-      backlog.queued();
+      throttle.queued();
     }
     return restore(key, old, fingerprints && old != null && old.fingerprint() == kept.fingerprint());
   }
@@ -85,7 +85,7 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
   public GenericKubernetesResource remove(String key) {
     Kept old = pods.remove(key);
     if (old != null) {
-      backlog.queued();
+      throttle.queued();
     }
     return restore(key, old, false);
   }

@@ -36,8 +36,8 @@ public final class PodSource implements AutoCloseable {
   static final ResourceDefinitionContext PODS = new ResourceDefinitionContext.Builder()
       .withGroup("").withVersion("v1").withKind("Pod").withPlural("pods").withNamespaced(true).build();
   private static final long PAGE_SIZE = 100;
-  /** Pods parsed but not yet handed over, at most (see {@link Backlog}). */
-  private static final int BACKLOG_LIMIT = 100;
+  /** Pods parsed but not yet handed over, at most (see {@link ListThrottle}). */
+  private static final int LIST_AHEAD_LIMIT = 100;
   /** Seconds an informer may be without its watch before k8vent reports it. */
   private static final int WATCH_DOWN_AFTER_S = 5;
 
@@ -45,7 +45,7 @@ public final class PodSource implements AutoCloseable {
   private final List<String> namespaces;
   private final String keptAnnotation;
   private final Selection selection;
-  private final Consumer<PodEvent> sink;
+  private final Consumer<PodEvent> consumer;
   private final WatchStatus status;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
   private final List<String> scopes = new ArrayList<>();
@@ -61,16 +61,16 @@ public final class PodSource implements AutoCloseable {
   /**
    * @param namespaces namespaces to watch; empty means all
    * @param keptAnnotation the annotation (by key) to remember for pods deleted while the watch is down
-   * @param selection which pods the API server sends, and which of their events go on to {@code sink}
-   * @param sink receives events on the informer thread, so it must not block for long
+   * @param selection which pods the API server sends, and which of their events go on to {@code consumer}
+   * @param consumer receives events on the informer thread, so it must not block for long
    */
   public PodSource(KubernetesClient client, List<String> namespaces, String keptAnnotation, Selection selection,
-      Consumer<PodEvent> sink, WatchStatus status) {
+      Consumer<PodEvent> consumer, WatchStatus status) {
     this.client = client;
     this.namespaces = List.copyOf(namespaces);
     this.keptAnnotation = keptAnnotation;
     this.selection = selection;
-    this.sink = sink;
+    this.consumer = consumer;
     this.status = status;
   }
 
@@ -99,7 +99,7 @@ public final class PodSource implements AutoCloseable {
 
   /**
    * Starts watching; the future completes once every informer has handed its initial list to the
-   * sink, without waiting for the watch that follows it to open (events from the list's
+   * consumer, without waiting for the watch that follows it to open (events from the list's
    * resourceVersion on are not missed either way).
    */
   public CompletableFuture<Void> start() {
@@ -132,8 +132,8 @@ public final class PodSource implements AutoCloseable {
       }
     }
     SharedIndexInformer<GenericKubernetesResource> informer = scoped.withLimit(PAGE_SIZE).runnableInformer(0);
-    Backlog backlog = new Backlog(BACKLOG_LIMIT);
-    PodIdentityStore store = new PodIdentityStore(keptAnnotation, backlog, selection.visibleChangesOnly());
+    ListThrottle throttle = new ListThrottle(LIST_AHEAD_LIMIT);
+    PodIdentityStore store = new PodIdentityStore(keptAnnotation, throttle, selection.visibleChangesOnly());
     informer.itemStore(store);
     stores.add(store);
     informer.removeNamespaceIndex();
@@ -143,7 +143,7 @@ public final class PodSource implements AutoCloseable {
       status.watchFailed(scope, t);
       return true;
     });
-    Handler handler = new Handler(backlog);
+    Handler handler = new Handler(throttle);
     informer.addEventHandler(handler);
     informers.add(informer);
     scopes.add(scope);
@@ -156,14 +156,14 @@ public final class PodSource implements AutoCloseable {
     return handler.listed;
   }
 
-  /** The informer callback of one informer, whose store counts into {@code backlog}. */
+  /** The informer callback of one informer, whose store counts into {@code throttle}. */
   final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
     /** Completes at the first onList, which fabric8 calls after handing over every pod of the list. */
     final CompletableFuture<Void> listed = new CompletableFuture<>();
-    private final Backlog backlog;
+    private final ListThrottle throttle;
 
-    Handler(Backlog backlog) {
-      this.backlog = backlog;
+    Handler(ListThrottle throttle) {
+      this.throttle = throttle;
     }
 
     @Override
@@ -176,12 +176,12 @@ public final class PodSource implements AutoCloseable {
       // A resync, or a relist that found the pod unchanged, hands over the same resourceVersion.
       if (oldPod != null && Objects.equals(oldPod.getMetadata().getResourceVersion(),
           newPod.getMetadata().getResourceVersion())) {
-        backlog.handled();
+        throttle.handled();
         return;
       }
       if (selection.visibleChangesOnly() && PodIdentityStore.sameContentAsNext(oldPod)) {
         status.eventSkipped(PodEvent.Type.MODIFIED, WatchStatus.Skip.UNCHANGED);
-        backlog.handled();
+        throttle.handled();
         return;
       }
       emit(PodEvent.Type.MODIFIED, newPod, false);
@@ -204,7 +204,7 @@ public final class PodSource implements AutoCloseable {
 
     @Override
     public void onBeforeList(String lastSyncResourceVersion) {
-      backlog.listing();
+      throttle.listing();
       if (lastSyncResourceVersion != null) {
         LOG.info("listing pods again to resume the watch (last resourceVersion {})", lastSyncResourceVersion);
         status.relisted();
@@ -213,7 +213,7 @@ public final class PodSource implements AutoCloseable {
 
     @Override
     public void onList(String resourceVersion, boolean remainedEmpty) {
-      backlog.listHandled();
+      throttle.listHandled();
       status.listed();
       listed.complete(null);
     }
@@ -222,16 +222,16 @@ public final class PodSource implements AutoCloseable {
       status.eventReceived(type);
       if (!selection.events().contains(type)) {
         status.eventSkipped(type, WatchStatus.Skip.EVENT_TYPE);
-        backlog.handled();
+        throttle.handled();
         return;
       }
       try {
-        sink.accept(new PodEvent(type, pod, System.nanoTime(), leftSelection));
+        consumer.accept(new PodEvent(type, pod, System.nanoTime(), leftSelection));
       } catch (RuntimeException e) {
         LOG.error("could not handle {} of pod {}/{}; other pods are unaffected", type,
             pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e);
       } finally {
-        backlog.handled();
+        throttle.handled();
       }
     }
   }

@@ -25,7 +25,7 @@ class PodIdentityStoreTest {
 
   @Test
   void keepsIdentityLabelsAndTheRoutingAnnotationOnly() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100), true);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new ListThrottle(100), true);
     GenericKubernetesResource full = pod("u1", "7");
     String key = store.getKey(full);
 
@@ -46,7 +46,7 @@ class PodIdentityStoreTest {
 
   @Test
   void putReturnsThePreviousStateAndRemoveForgetsThePod() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100), true);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new ListThrottle(100), true);
     store.put("u1", pod("u1", "7"));
     store.put("u2", pod("u2", "3"));
 
@@ -63,7 +63,7 @@ class PodIdentityStoreTest {
 
   @Test
   void aPodWithoutLabelsOrAnnotationsKeepsItsIdentity() {
-    PodIdentityStore store = new PodIdentityStore(ROUTING, new Backlog(100), true);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new ListThrottle(100), true);
     GenericKubernetesResource bare = new GenericKubernetesResource();
     bare.setMetadata(new ObjectMetaBuilder().withNamespace("ns").withName("bare").withUid("u9").withResourceVersion("1").build());
 
@@ -80,12 +80,12 @@ class PodIdentityStoreTest {
   void countsForTheBacklogWhatFabric8NotifiesTheHandlerOf() {
     AtomicInteger waits = new AtomicInteger();
     // Limit 1: the store waits once for each notification outstanding, and the handler hands one over each time.
-    Backlog backlog = new Backlog(1, (monitor, nanos) -> {
+    ListThrottle throttle = new ListThrottle(1, (monitor, nanos) -> {
       waits.incrementAndGet();
-      ((Backlog) monitor).handled();
+      ((ListThrottle) monitor).handled();
       return nanos;
     });
-    PodIdentityStore store = new PodIdentityStore(ROUTING, backlog, true);
+    PodIdentityStore store = new PodIdentityStore(ROUTING, throttle, true);
 
     store.put("u1", pod("u1", "7"));
     store.put("u1", pod("u1", "7"));
@@ -94,7 +94,7 @@ class PodIdentityStoreTest {
     assertThat(waits).as("the same resourceVersion again is none").hasValue(1);
     store.remove("u1");
     store.remove("u1");
-    backlog.awaitRoom();
+    throttle.awaitRoom();
     assertThat(waits).as("a change and a removal are two; removing what is gone is none").hasValue(3);
   }
 }

@@ -27,7 +27,7 @@ class PodSourceTest {
     List<PodEvent> events = new ArrayList<>();
     PodSource source = new PodSource(null, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add,
         new WatchStatus(new WatchObserver() {}));
-    var handler = source.new Handler(new Backlog(100));
+    var handler = source.new Handler(new ListThrottle(100));
     GenericKubernetesResource cached = pod("10");
 
     handler.onUpdate(cached, cached);
@@ -47,7 +47,7 @@ class PodSourceTest {
       }
       events.add(e);
     }, new WatchStatus(new WatchObserver() {}));
-    var handler = source.new Handler(new Backlog(100));
+    var handler = source.new Handler(new ListThrottle(100));
 
     handler.onAdd(pod("1"));
     handler.onAdd(pod("2"));

@@ -3,7 +3,7 @@ package io.k8vent.tools;
 import io.k8vent.cli.Env;
 import io.k8vent.cli.FormatOptions;
 import io.k8vent.cli.Signals;
-import io.k8vent.cli.Values;
+import io.k8vent.cli.OptionValues;
 import io.k8vent.cli.VersionCommand;
 import io.k8vent.config.ConfigException;
 import io.k8vent.demo.Demo;
@@ -72,12 +72,12 @@ final class DemoCommand implements Callable<Integer> {
     LogSetup.configure("text", "--log-format", env.flagOrVariable(logLevel, "K8VENT_LOG_LEVEL", "warn"),
         env.source(logLevel, "--log-level", "K8VENT_LOG_LEVEL"));
     String podsSource = env.source(pods, "--pods", "K8VENT_DEMO_PODS");
-    int n = Values.positiveInt(env.flagOrVariable(pods, "K8VENT_DEMO_PODS", "5"), podsSource);
+    int n = OptionValues.positiveInt(env.flagOrVariable(pods, "K8VENT_DEMO_PODS", "5"), podsSource);
     if (n > 100) {
       throw new ConfigException("invalid " + podsSource + " \"" + n + "\"; the demo creates at most 100 pods");
     }
     Demo.Options options = new Demo.Options(n,
-        Values.positiveDuration(env.flagOrVariable(duration, "K8VENT_DEMO_DURATION", "30s"),
+        OptionValues.positiveDuration(env.flagOrVariable(duration, "K8VENT_DEMO_DURATION", "30s"),
             env.source(duration, "--duration", "K8VENT_DEMO_DURATION")),
         payloadFile(), binaries(), format.kind(env));
     Demo demo = new Demo(options, env.all(), spec.commandLine().getOut());

@@ -2,7 +2,7 @@ package io.k8vent.tools;
 
 import io.k8vent.Version;
 import io.k8vent.cli.Env;
-import io.k8vent.cli.Values;
+import io.k8vent.cli.OptionValues;
 import io.k8vent.cli.VersionCommand;
 import io.k8vent.config.ConfigException;
 import io.k8vent.config.WebhookUrl;
@@ -94,7 +94,7 @@ final class LinkImageCommand implements Callable<Integer> {
     URI endpoint = rawUrl != null ? WebhookUrl.parse(rawUrl, env.source(url, "--url", "K8VENT_LINK_URL"))
         : LinkImage.atomistUrl(given(team, "--team", "K8VENT_LINK_TEAM"));
     RetryPolicy retry = new RetryPolicy(FIRST_RETRY, LONGEST_RETRY,
-        Values.positiveDuration(env.flagOrVariable(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"),
+        OptionValues.positiveDuration(env.flagOrVariable(giveUpAfter, "K8VENT_LINK_GIVE_UP_AFTER", "2m"),
             env.source(giveUpAfter, "--retry-give-up-after", "K8VENT_LINK_GIVE_UP_AFTER")));
     String key = env.flagOrVariable(secret, "K8VENT_WEBHOOK_SECRET");
     byte[] body = link.body();

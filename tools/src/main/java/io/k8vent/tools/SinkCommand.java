@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8vent.cli.Env;
 import io.k8vent.cli.Signals;
-import io.k8vent.cli.Values;
+import io.k8vent.cli.OptionValues;
 import io.k8vent.cli.VersionCommand;
 import io.k8vent.config.ConfigException;
 import io.k8vent.sink.Sink;
@@ -80,10 +80,10 @@ final class SinkCommand implements Callable<Integer> {
           + "\"; use summary or body");
     };
     String portSource = env.source(port, "--port", "K8VENT_SINK_PORT");
-    int listenPort = Values.port(env.flagOrVariable(port, "K8VENT_SINK_PORT", "9000"), portSource,
+    int listenPort = OptionValues.port(env.flagOrVariable(port, "K8VENT_SINK_PORT", "9000"), portSource,
         "to pick a free port");
     String bindSource = env.source(bind, "--bind", "K8VENT_SINK_BIND");
-    InetAddress address = Values.address(env.flagOrVariable(bind, "K8VENT_SINK_BIND", "127.0.0.1"), bindSource);
+    InetAddress address = OptionValues.address(env.flagOrVariable(bind, "K8VENT_SINK_BIND", "127.0.0.1"), bindSource);
     Sink.Failure failure = failure();
     String key = env.flagOrVariable(secret, "K8VENT_WEBHOOK_SECRET");
     PrintWriter out = spec.commandLine().getOut();
@@ -145,7 +145,7 @@ final class SinkCommand implements Callable<Integer> {
           + "\"; use an HTTP error status from 300 to 599");
     }
     String count = env.flagOrVariable(failCount, "K8VENT_SINK_FAIL_COUNT");
-    return new Sink.Failure(code, count == null ? -1 : Values.positiveInt(count,
+    return new Sink.Failure(code, count == null ? -1 : OptionValues.positiveInt(count,
         env.source(failCount, "--fail-count", "K8VENT_SINK_FAIL_COUNT")));
   }
 

@@ -14,12 +14,12 @@ import java.util.concurrent.TimeUnit;
  * reset at each onList (every notification of a list is handled before it), and a wait that times
  * out turns the limit off until then: a miscount can slow a list down once, never stop it.
  */
-final class Backlog {
+final class ListThrottle {
   /** How long {@link #awaitRoom()} waits at most before it turns the limit off until the next onList. */
   static final Duration MAX_WAIT = Duration.ofSeconds(2);
 
   /**
-   * How {@link #awaitRoom()} waits on the backlog, whose monitor it holds: until notified or
+   * How {@link #awaitRoom()} waits on the throttle, whose monitor it holds: until notified or
    * {@code nanos} have passed. Returns the nanos still left of them, 0 or less once they have passed,
    * as {@link java.util.concurrent.locks.Condition#awaitNanos} does.
    */
@@ -41,11 +41,11 @@ final class Backlog {
   private boolean off;
   private boolean listing = true;
 
-  Backlog(int limit) {
+  ListThrottle(int limit) {
     this(limit, TIMED_WAIT);
   }
 
-  Backlog(int limit, Waiter waiter) {
+  ListThrottle(int limit, Waiter waiter) {
     this.limit = limit;
     this.waiter = waiter;
   }

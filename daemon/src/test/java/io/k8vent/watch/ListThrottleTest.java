@@ -9,26 +9,26 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-class BacklogTest {
+class ListThrottleTest {
   /** Waits for real, counting each wait. */
-  private static Backlog.Waiter counting(AtomicInteger waits) {
+  private static ListThrottle.Waiter counting(AtomicInteger waits) {
     return (monitor, nanos) -> {
       waits.incrementAndGet();
-      return Backlog.TIMED_WAIT.awaitNanos(monitor, nanos);
+      return ListThrottle.TIMED_WAIT.awaitNanos(monitor, nanos);
     };
   }
 
   /** Records each wait and lets all of its time pass at once, as when the handler never catches up. */
-  private static Backlog.Waiter timeRunsOut(List<Long> waits) {
+  private static ListThrottle.Waiter timeRunsOut(List<Long> waits) {
     return (monitor, nanos) -> {
       waits.add(nanos);
       return 0;
     };
   }
 
-  /** Runs {@link Backlog#awaitRoom()} on a thread of its own and returns it once it waits there. */
-  private static Thread waitingForRoom(Backlog backlog) {
-    Thread informer = new Thread(backlog::awaitRoom, "informer");
+  /** Runs {@link ListThrottle#awaitRoom()} on a thread of its own and returns it once it waits there. */
+  private static Thread waitingForRoom(ListThrottle throttle) {
+    Thread informer = new Thread(throttle::awaitRoom, "informer");
     informer.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> informer.getState() == Thread.State.TIMED_WAITING);
     return informer;
@@ -37,62 +37,62 @@ class BacklogTest {
   @Test
   void theInformerWaitsWhileTheHandlerIsTheLimitBehindAndGoesOnWhenItCatchesUp() {
     AtomicInteger waits = new AtomicInteger();
-    Backlog backlog = new Backlog(2, counting(waits));
-    backlog.queued();
-    backlog.awaitRoom();
-    backlog.queued();
+    ListThrottle throttle = new ListThrottle(2, counting(waits));
+    throttle.queued();
+    throttle.awaitRoom();
+    throttle.queued();
 
-    Thread informer = waitingForRoom(backlog);
-    backlog.handled();
+    Thread informer = waitingForRoom(throttle);
+    throttle.handled();
     await().atMost(Duration.ofSeconds(10)).until(() -> !informer.isAlive());
 
     int waited = waits.get();
-    backlog.awaitRoom();
+    throttle.awaitRoom();
     assertThat(waits).as("one behind after one handled: room without waiting").hasValue(waited);
-    backlog.queued();
-    Thread next = waitingForRoom(backlog);
-    backlog.handled();
+    throttle.queued();
+    Thread next = waitingForRoom(throttle);
+    throttle.handled();
     await().atMost(Duration.ofSeconds(10)).until(() -> !next.isAlive());
   }
 
   @Test
   void aMiscountSlowsAListOnceAndNeverStopsIt() {
     List<Long> waits = new ArrayList<>();
-    Backlog backlog = new Backlog(2, timeRunsOut(waits));
-    backlog.queued();
-    backlog.queued();
+    ListThrottle throttle = new ListThrottle(2, timeRunsOut(waits));
+    throttle.queued();
+    throttle.queued();
 
-    backlog.awaitRoom();
-    backlog.awaitRoom();
-    assertThat(waits).as("one wait for the time-out, then none").containsExactly(Backlog.MAX_WAIT.toNanos());
+    throttle.awaitRoom();
+    throttle.awaitRoom();
+    assertThat(waits).as("one wait for the time-out, then none").containsExactly(ListThrottle.MAX_WAIT.toNanos());
 
-    backlog.listHandled();
-    backlog.listing();
-    backlog.queued();
-    backlog.awaitRoom();
+    throttle.listHandled();
+    throttle.listing();
+    throttle.queued();
+    throttle.awaitRoom();
     assertThat(waits).as("the next list counts afresh: one behind is room").hasSize(1);
-    backlog.queued();
-    backlog.awaitRoom();
+    throttle.queued();
+    throttle.awaitRoom();
     assertThat(waits).as("and the limit holds it back again").hasSize(2);
   }
 
   @Test
   void watchEventsAreNeverHeldBackOnlyAListIs() {
     List<Long> waits = new ArrayList<>();
-    Backlog backlog = new Backlog(2, timeRunsOut(waits));
-    backlog.listHandled();
+    ListThrottle throttle = new ListThrottle(2, timeRunsOut(waits));
+    throttle.listHandled();
 
-    backlog.queued();
-    backlog.queued();
-    backlog.awaitRoom();
+    throttle.queued();
+    throttle.queued();
+    throttle.awaitRoom();
     assertThat(waits).as("not held back while watching").isEmpty();
 
-    backlog.listing();
-    backlog.queued();
-    backlog.awaitRoom();
+    throttle.listing();
+    throttle.queued();
+    throttle.awaitRoom();
     assertThat(waits).as("nor counted then: one behind in the new list is room").isEmpty();
-    backlog.queued();
-    backlog.awaitRoom();
+    throttle.queued();
+    throttle.awaitRoom();
     assertThat(waits).as("a list is held back").hasSize(1);
   }
 }

@@ -12,11 +12,11 @@ import java.util.Locale;
  * Option values checked the same way by every command. A bad value names where it came from: the
  * option, or the environment variable when the value was read from one (see {@link Env#source}).
  */
-public final class Values {
+public final class OptionValues {
   /** No duration option may be longer than this: beyond it a value is a typo, not a setting. */
   static final Duration MAX_DURATION = Duration.ofHours(24);
 
-  private Values() {}
+  private OptionValues() {}
 
   /** A TCP port; 0 is allowed only when {@code zeroMeans} says what it does. */
   public static int port(String value, String source, String zeroMeans) {
