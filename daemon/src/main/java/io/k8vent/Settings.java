@@ -49,6 +49,16 @@ public record Settings(
     return new Builder(this);
   }
 
+  /**
+   * A builder for settings that send to {@code webhooks} with the defaults of k8vent's flags (README's
+   * flag table): unsigned, all namespaces, the usual way to the cluster, no leader election.
+   */
+  public static Builder builder(List<URI> webhooks) {
+    return new Settings(webhooks, null, List.of(), null, null, EnvFilter.defaults(), AnnotationPolicy.allowAll(),
+        RetryPolicy.defaults(), 8, Duration.ofSeconds(5), Duration.ofSeconds(10), null, Duration.ofSeconds(20), 8080,
+        null, AnnotationOptIns.NONE, WebhookSafety.defaults(), Selection.DEFAULT, WireFormat.Kind.K8VENT).toBuilder();
+  }
+
   /** Settings like others but for what is set on it. */
   public static final class Builder {
     private List<URI> webhooks;

@@ -7,8 +7,6 @@ import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.payload.EnvFilter;
 import io.k8vent.route.AnnotationOptIns;
 import io.k8vent.route.AnnotationPolicy;
-import io.k8vent.payload.WireFormat;
-import io.k8vent.watch.Selection;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -18,10 +16,9 @@ public final class TestSettings {
   private TestSettings() {}
 
   public static Settings forUrls(URI... urls) {
-    return new Settings(List.of(urls), null, List.of(), null, null, EnvFilter.defaults(),
-        AnnotationPolicy.allowAll(), fastRetries(), 8, Duration.ofSeconds(2), Duration.ofSeconds(5), null,
-        Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, allowing(WebhookSafety.defaults(), LOOPBACK),
-        Selection.DEFAULT, WireFormat.Kind.K8VENT);
+    return Settings.builder(List.of(urls)).retryPolicy(fastRetries()).connectTimeout(Duration.ofSeconds(2))
+        .requestTimeout(Duration.ofSeconds(5)).shutdownTimeout(Duration.ofSeconds(5)).opsPort(0)
+        .safety(allowing(WebhookSafety.defaults(), LOOPBACK)).build();
   }
 
   /** Webhook receivers in tests listen on loopback, which annotation webhooks may not reach by default. */

@@ -9,22 +9,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.k8vent.Daemon;
 import io.k8vent.Settings;
-import io.k8vent.config.WebhookSafety;
 import io.k8vent.net.VertxRuntime;
 import io.vertx.core.Vertx;
 import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.DeliveryObserver;
-import io.k8vent.delivery.RetryPolicy;
 import io.k8vent.delivery.SendResult;
-import io.k8vent.payload.EnvFilter;
 import io.k8vent.payload.WireFormat;
-import io.k8vent.route.AnnotationOptIns;
-import io.k8vent.route.AnnotationPolicy;
 import io.k8vent.route.K8ventAnnotation;
 import io.k8vent.sink.Sink;
 import io.k8vent.watch.KubeClients;
-import io.k8vent.watch.Selection;
 import io.k8vent.watch.WatchObserver;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -170,10 +164,8 @@ public final class Demo {
           + "; running for "
           + format(options.duration()) + ", Ctrl-C ends it early");
       Path kubeconfig = api.writeKubeconfig(dir);
-      Settings settings = new Settings(List.of(hook), secret, List.of(), kubeconfig, null, EnvFilter.defaults(),
-          AnnotationPolicy.allowAll(), RetryPolicy.defaults(), 8, Duration.ofSeconds(5), Duration.ofSeconds(10),
-          null, Duration.ofSeconds(5), 0, null, AnnotationOptIns.NONE, WebhookSafety.defaults(), Selection.DEFAULT,
-          options.format());
+      Settings settings = Settings.builder(List.of(hook)).secret(secret).kubeconfig(kubeconfig)
+          .shutdownTimeout(Duration.ofSeconds(5)).opsPort(0).format(options.format()).build();
       Vertx vertx = VertxRuntime.create();
       try (KubernetesClient client = KubeClients.connect(kubeconfig, null, processEnv, vertx, false)) {
         Daemon daemon = new Daemon(settings, client, vertx, processEnv, new WatchObserver() {}, new Printer());
