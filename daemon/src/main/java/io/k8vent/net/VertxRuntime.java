@@ -8,13 +8,26 @@ import io.vertx.core.file.FileSystemOptions;
  * The process's one Vert.x instance: the event loops that carry every HTTP connection, to the
  * Kubernetes API and to webhooks. Fixed, small pools: two event loops (one per core of the
  * machines k8vent is sized for), two worker threads; no thread is ever started per request.
+ *
+ * <p>Netty's pooled buffers come from one arena of each kind instead of two per core: every
+ * thread that allocates otherwise holds chunks of its own arena, which costs memory for no speed
+ * with so few threads (BENCHMARKS.md, round 6). Must run before Netty's allocator is first used;
+ * an explicit {@code -Dio.netty.allocator.*} setting wins.
  */
 public final class VertxRuntime {
+  static final String DIRECT_ARENAS = "io.netty.allocator.numDirectArenas";
+  static final String HEAP_ARENAS = "io.netty.allocator.numHeapArenas";
+
   private VertxRuntime() {}
 
   public static Vertx create() {
     // Names are resolved by k8vent (Destinations) or, for the API server, by the JDK, as fabric8 does.
     System.setProperty("vertx.disableDnsResolver", "true");
+    for (String arenas : new String[] {DIRECT_ARENAS, HEAP_ARENAS}) {
+      if (System.getProperty(arenas) == null) {
+        System.setProperty(arenas, "1");
+      }
+    }
     return Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(2)
         .setWorkerPoolSize(2)
