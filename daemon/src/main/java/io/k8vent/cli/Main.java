@@ -18,6 +18,8 @@ import picocli.CommandLine;
  */
 public final class Main {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The commands of the tools module, which the daemon's own jar (the image's) does not hold. */
+  private static final List<String> TOOLS = List.of("demo", "sink", "link-image");
 
   private Main() {}
 
@@ -78,6 +80,14 @@ public final class Main {
     // not the usage text that a log pipeline would split into dozens of records.
     CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
     cli.setParameterExceptionHandler((e, args) -> {
+      if (args.length > 0 && TOOLS.contains(args[0]) && !cli.getSubcommands().containsKey(args[0])) {
+        String message = "'" + args[0] + "' is one of k8vent's tools, which this jar does not hold: it is the "
+            + "daemon alone, as the container image runs it. Run the tools with bin/k8vent or "
+            + "java -jar tools/target/k8vent.jar";
+        boolean json = e.getCommandLine().getCommand() instanceof RunCommand run && run.jsonLogs();
+        e.getCommandLine().getErr().println(json ? jsonLine(message, 2) : "k8vent: " + message);
+        return 2;
+      }
       if (e.getCommandLine().getCommand() instanceof RunCommand run && run.jsonLogs()) {
         e.getCommandLine().getErr().println(jsonLine(e.getMessage() + " (k8vent --help lists the options)", 2));
         return 2;

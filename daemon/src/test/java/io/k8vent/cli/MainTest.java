@@ -53,6 +53,19 @@ class MainTest {
   }
 
   @Test
+  void theDaemonsJarSaysWhereTheToolsAre() {
+    Run text = run(Map.of(), "sink", "--port", "0");
+    assertThat(text.code()).isEqualTo(2);
+    assertThat(text.err()).startsWith("k8vent: 'sink' is one of k8vent's tools").contains("tools/target/k8vent.jar")
+        .doesNotContain("Usage:");
+
+    Run json = run(Map.of("K8VENT_LOG_FORMAT", "json"), "demo");
+    assertThat(json.code()).isEqualTo(2);
+    assertThat(json.err().strip()).startsWith("{").endsWith("}").contains("'demo' is one of k8vent's tools")
+        .contains("\"exit_code\":2");
+  }
+
+  @Test
   void malformedUrlsNameTheBadValue() {
     Run flag = run(Map.of(), "--url", "ht!tp://bad url");
     assertThat(flag.code()).isEqualTo(2);
@@ -178,7 +191,7 @@ class MainTest {
 
   @Test
   void noClusterIsOneReadableParagraph() {
-    Run r = run(Map.of(), "--url", "https://ok.example.com/a");
+    Run r = run(Map.of(), "--url", "https://ok.example.com/a", "--ops-port", "0");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).startsWith("k8vent: found no Kubernetes cluster").contains("in-cluster service account")
         .contains("KUBECONFIG").contains(".kube/config").contains("k8vent demo").doesNotContain("\tat ");
@@ -199,7 +212,7 @@ class MainTest {
         current-context: c
         users: [{name: u, user: {token: abc}}]
         """.formatted(port));
-    Run r = run(Map.of(), "--url", "https://ok.example.com/a", "--kubeconfig", kubeconfig.toString());
+    Run r = run(Map.of(), "--url", "https://ok.example.com/a", "--kubeconfig", kubeconfig.toString(), "--ops-port", "0");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("could not reach the Kubernetes API server at http://127.0.0.1:" + port)
         .contains(kubeconfig.toString()).doesNotContain("\tat ");
@@ -217,12 +230,12 @@ class MainTest {
         users: [{name: u, user: {token: abc}}]
         """);
     Run flag = run(Map.of(), "--url", "https://ok.example.com/a", "--kubeconfig", kubeconfig.toString(),
-        "--context", "nosuch");
+        "--context", "nosuch", "--ops-port", "0");
     assertThat(flag.code()).isEqualTo(2);
     assertThat(flag.err()).contains("context \"nosuch\"").contains("dead, live").contains(kubeconfig.toString())
         .doesNotContain("\tat ");
-    Run fromEnv = run(Map.of("K8VENT_CONTEXT", "liv"), "--url", "https://ok.example.com/a", "--kubeconfig",
-        kubeconfig.toString());
+    Run fromEnv = run(Map.of("K8VENT_CONTEXT", "liv", "K8VENT_OPS_PORT", "0"), "--url", "https://ok.example.com/a",
+        "--kubeconfig", kubeconfig.toString());
     assertThat(fromEnv.code()).isEqualTo(2);
     assertThat(fromEnv.err()).contains("context \"liv\"");
   }

@@ -156,7 +156,7 @@ class ImageIT {
     run.addAll(List.of(IMAGE, "demo"));
     Result demo = podman(run.toArray(String[]::new));
     assertThat(demo.code()).as(demo.output()).isEqualTo(2);
-    assertThat(demo.output()).contains("'demo'");
+    assertThat(demo.output()).contains("'demo' is one of k8vent's tools");
 
     List<String> classes = new ArrayList<>(List.of("run", "--rm", "--network", "none", "--read-only"));
     classes.addAll(ULIMITS);
