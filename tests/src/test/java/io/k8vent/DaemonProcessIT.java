@@ -18,7 +18,6 @@ import io.k8vent.testing.SelfSignedTls;
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,7 +27,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,15 +143,8 @@ class DaemonProcessIT {
     int opsPort = LocalPorts.free();
     try (K8ventProcess k8vent = start(opsPort)) {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> LocalPorts.status(opsPort, "/healthz") == 200);
-      List<Socket> stalled = new ArrayList<>();
+      List<Socket> stalled = LocalPorts.halfRequests(opsPort, "/healthz", 20);
       try {
-        for (int i = 0; i < 20; i++) {
-          Socket s = new Socket(InetAddress.getLoopbackAddress(), opsPort);
-          OutputStream out = s.getOutputStream();
-          out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-          out.flush();
-          stalled.add(s);
-        }
 
         assertThat(LocalPorts.status(opsPort, "/healthz")).isEqualTo(200);
         assertThat(LocalPorts.status(opsPort, "/metrics")).isEqualTo(200);

@@ -16,16 +16,13 @@ import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.TestSettings;
 import io.k8vent.testing.WebhookReceiver.Response;
 import io.k8vent.testing.WebhookReceiver;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -121,15 +118,8 @@ class OpsEndpointTest {
   @Test
   void clientsHoldingHalfARequestDoNotKeepTheProbesWaiting() throws Exception {
     startOps(() -> null, () -> null);
-    List<Socket> stalled = new ArrayList<>();
+    List<Socket> stalled = LocalPorts.halfRequests(opsPort, "/healthz", 20);
     try {
-      for (int i = 0; i < 20; i++) {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), opsPort);
-        OutputStream out = s.getOutputStream();
-        out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        stalled.add(s);
-      }
 
       HttpResponse<String> health = get("/healthz");
       assertThat(health.statusCode()).isEqualTo(200);
