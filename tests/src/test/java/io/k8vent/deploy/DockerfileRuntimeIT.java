@@ -3,9 +3,12 @@ package io.k8vent.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.k8vent.demo.InMemoryApi;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.deploy.Dockerfile.Instruction;
 import io.k8vent.testing.Jars;
+import io.k8vent.testing.KubeApiServer;
 import io.k8vent.testing.Pods;
 import io.k8vent.testing.WebhookReceiver;
 import java.io.IOException;
@@ -24,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The image's Java steps, run here without Docker: the Dockerfile's own jlink command, its
  * recording of k8vent's class archive on that runtime, then its ENTRYPOINT running the daemon's jar
- * against an in-memory API until it has delivered a pod (which proves the module list is enough to
+ * against the real API server until it has delivered a pod (which proves the module list is enough to
  * run k8vent), with the runtime's class archive required ({@code -Xshare:on} fails when it cannot be
  * mapped) and k8vent's classes seen coming from the recorded one. Paths under /opt and /tmp move
  * into a temporary directory; everything else is taken from the Dockerfile as written.
@@ -61,10 +64,13 @@ class DockerfileRuntimeIT {
     version.add("version");
     assertThat(run(version, 60)).startsWith("k8vent ");
     command.add(command.size() - 2, "-Xlog:class+load");
-    try (InMemoryApi api = new InMemoryApi(true); WebhookReceiver hook = new WebhookReceiver()) {
-      api.admin().pods().inNamespace("default").resource(Pods.pod("default", "web-1")).create();
-      command.addAll(List.of("--kubeconfig", api.writeKubeconfig(root).toString(), "--url", hook.url().toString(),
-          "--ops-port", "0"));
+    LocalKubeCluster cluster = KubeApiServer.shared();
+    try (KubernetesClient admin = cluster.adminClient(); WebhookReceiver hook = new WebhookReceiver()) {
+      String ns = "runtime-" + Long.toString(System.nanoTime(), 36);
+      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+      admin.pods().inNamespace(ns).resource(Pods.pod(ns, "web-1")).create();
+      command.addAll(List.of("--kubeconfig", cluster.adminKubeconfig().toString(), "--namespace", ns,
+          "--url", hook.url().toString(), "--ops-port", "0"));
       Path log = Files.createTempFile(root, "daemon", ".txt");
       Process daemon = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       try {
