@@ -77,6 +77,9 @@ public final class Demo {
   /** The pod the script deletes last, and whether its deletion was delivered (or failed for good). */
   private volatile String lastDeleted;
   private final CountDownLatch lastDeletionDone = new CountDownLatch(1);
+  /** The API and the scratch directory once made, for {@link #abandon()}. */
+  private volatile DemoApi api;
+  private volatile Path scratch;
 
   public Demo(Options options, Map<String, String> processEnv, PrintWriter out) {
     this.options = options;
@@ -93,6 +96,31 @@ public final class Demo {
       interrupted.countDown();
       if (starting != null) {
         starting.interrupt();
+      }
+    }
+  }
+
+  /**
+   * A second Ctrl-C, just before the process exits without waiting for {@link #stop()} to finish:
+   * kills etcd and kube-apiserver, which would outlive it, and deletes the files the demo made (the
+   * API server's folder with its service-account key and tokens, the kubeconfig).
+   */
+  public void abandon() {
+    DemoApi current = api;
+    try {
+      if (current != null) {
+        current.abandon();
+      }
+    } catch (RuntimeException e) {
+      print("could not remove the API server's folder: " + e.getMessage());
+    }
+    Path dir = scratch;
+    if (dir != null) {
+      try {
+        Files.deleteIfExists(dir.resolve("kubeconfig"));
+        Files.deleteIfExists(dir);
+      } catch (IOException e) {
+        print("could not delete " + dir + ": " + e.getMessage());
       }
     }
   }
@@ -146,12 +174,14 @@ public final class Demo {
     new SecureRandom().nextBytes(key);
     String secret = HexFormat.of().formatHex(key);
     Path dir = Files.createTempDirectory("k8vent-demo");
+    scratch = dir;
     if (options.kubeBinaries() != null) {
       print("starting etcd and kube-apiserver from " + options.kubeBinaries() + " (a few seconds)");
     }
     try (DemoApi api = options.kubeBinaries() == null ? new InMemoryApi() : new RealApi(options.kubeBinaries());
         Sink sink = new Sink(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), secret,
             Sink.Failure.NONE, this::received)) {
+      this.api = api;
       long start = System.nanoTime();
       URI hook = sink.url("/k8vent");
       print(api.describe());

@@ -14,6 +14,12 @@ interface DemoApi extends AutoCloseable {
   /** A kubeconfig k8vent connects with, as a user's would; {@code dir} is the demo's scratch directory. */
   Path writeKubeconfig(Path dir);
 
+  /**
+   * The process is about to exit at once (a second Ctrl-C): kill what would outlive it and delete
+   * the files it leaves, without waiting for a graceful stop.
+   */
+  void abandon();
+
   @Override
   void close();
 }

@@ -59,6 +59,10 @@ public final class InMemoryApi implements DemoApi {
     return Kubeconfig.write(dir.resolve("kubeconfig"), "in-memory", url(), "in-memory-token", tls);
   }
 
+  /** Nothing outlives the process: the server runs in it and keeps nothing on disk. */
+  @Override
+  public void abandon() {}
+
   @Override
   public void close() {
     admin.close();

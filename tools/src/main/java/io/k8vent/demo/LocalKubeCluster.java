@@ -85,6 +85,14 @@ public final class LocalKubeCluster implements AutoCloseable {
       }
     }
 
+    /** Kills the process at once (SIGKILL) and waits a moment for it to be gone. */
+    synchronized void kill() {
+      if (process != null) {
+        killNow(process);
+        process = null;
+      }
+    }
+
     public void restart() {
       stop();
       start();
@@ -275,6 +283,16 @@ public final class LocalKubeCluster implements AutoCloseable {
     }
   }
 
+  /** SIGKILL, then up to 5 s for the process to be gone, so its folder can be deleted after. */
+  private static void killNow(Process process) {
+    process.destroyForcibly();
+    try {
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** A free port on loopback. */
   public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -290,5 +308,13 @@ public final class LocalKubeCluster implements AutoCloseable {
       server.stop();
     }
     terminate(etcd);
+  }
+
+  /** Kills every process at once (the JVM is about to exit without waiting for {@link #close()}). */
+  public void kill() {
+    for (ApiServer server : apiServers) {
+      server.kill();
+    }
+    killNow(etcd);
   }
 }

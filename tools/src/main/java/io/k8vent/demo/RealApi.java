@@ -63,12 +63,31 @@ final class RealApi implements DemoApi {
     delete(dir);
   }
 
-  /** Deletes the cluster's folder: etcd's data, the service-account key, the tokens file, logs. */
+  @Override
+  public void abandon() {
+    cluster.kill();
+    delete(dir);
+  }
+
+  /**
+   * Deletes the cluster's folder: etcd's data, the service-account key, the tokens file, logs. A
+   * second Ctrl-C deletes it while the first one's stop may be deleting it too, so a file that
+   * vanishes during the walk starts another walk; the last one's failure is thrown.
+   */
   private static void delete(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    UncheckedIOException failure = null;
+    for (int walk = 0; walk < 3 && Files.exists(dir); walk++) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        failure = null;
+      } catch (IOException e) {
+        failure = new UncheckedIOException(e);
+      } catch (UncheckedIOException e) {
+        failure = e;
+      }
+    }
+    if (failure != null && Files.exists(dir)) {
+      throw failure;
     }
   }
 }

@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
             env.source(duration, "--duration", "K8VENT_DEMO_DURATION")),
         payloadFile(), binaries(), format.kind(env));
     Demo demo = new Demo(options, env.all(), spec.commandLine().getOut());
-    Signals.onTermination(demo::stop);
+    Signals.onTermination(demo::stop, demo::abandon);
     return demo.run();
   }
 
