@@ -111,7 +111,6 @@ public final class Sink implements AutoCloseable {
     }
   }
 
-
   /** Answer {@code status} to the first {@code count} requests (count < 0: to every request). */
   public record Failure(int status, int count) {
     public static final Failure NONE = new Failure(0, 0);
