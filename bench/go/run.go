@@ -156,8 +156,11 @@ func runScenario(scenario string, o options) error {
 		settings["pods"] = pods
 		settings["max_in_flight"] = o.maxInFlight
 		limit := 128.0
+		// The initial-sync targets (10,000 pods): 1.2× the Go original's rate on this machine, and its CPU per pod.
+		var rate, cpuPerPod *Goal = atLeast(3000), atMost(0.35)
 		if pods > 10000 {
 			limit = 256
+			rate, cpuPerPod = nil, nil
 		}
 		runs, err = b.sync(pods)
 		targets = []Target{
@@ -165,8 +168,10 @@ func runScenario(scenario string, o options) error {
 			{"all_delivered_s", "start → all initial deliveries", "s", nil},
 			{"ready_s", "start → /readyz 200", "s", nil},
 			{"deliveries_per_s", "deliveries/s (first → last delivery)", "1/s", nil},
+			{"sync_per_s", "pods/s (start → all initial deliveries)", "1/s", rate},
 			{"max_queue_depth", "max queue depth seen", "pods", nil},
 			{"k8vent_cpu_s", "k8vent CPU time", "s", nil},
+			{"k8vent_cpu_ms_per_delivery", "k8vent CPU per delivery (from process start)", "ms", cpuPerPod},
 		}
 	case "churn":
 		pods := 1000
@@ -188,6 +193,7 @@ func runScenario(scenario string, o options) error {
 			{"peak_rss_mib", "peak RSS (VmHWM)", "MiB", nil},
 			{"rss_slope_mib_per_min", "RSS trend during churn", "MiB/min", nil},
 			{"k8vent_cores", "k8vent CPU during churn", "cores", nil},
+			{"k8vent_cpu_ms_per_delivery", "k8vent CPU per delivery during churn (to the last delivery)", "ms", nil},
 			{"cluster_cores", "API server CPU during churn (etcd + kube-apiserver, or the mock)", "cores", nil},
 		}
 	case "ceiling":
@@ -508,12 +514,14 @@ func (b *bench) sync(pods int) ([]Run, error) {
 		doneMs := float64(st.DoneNs-t0.UnixNano()) / 1e6
 		phase := float64(st.DoneNs-st.FirstNs) / 1e9
 		runs = append(runs, Run{Run: run, Load: b.load.Report(), Metrics: map[string]float64{
-			"peak_rss_mib":     round(float64(hwm)/1024, 1),
-			"all_delivered_s":  round(doneMs/1000, 2),
-			"ready_s":          round(readyMs/1000, 2),
-			"deliveries_per_s": round(float64(pods)/phase, 0),
-			"max_queue_depth":  maxDepth,
-			"k8vent_cpu_s":     round(cpu, 1),
+			"peak_rss_mib":               round(float64(hwm)/1024, 1),
+			"all_delivered_s":            round(doneMs/1000, 2),
+			"ready_s":                    round(readyMs/1000, 2),
+			"deliveries_per_s":           round(float64(pods)/phase, 0),
+			"sync_per_s":                 round(float64(pods)/(doneMs/1000), 0),
+			"max_queue_depth":            maxDepth,
+			"k8vent_cpu_s":               round(cpu, 1),
+			"k8vent_cpu_ms_per_delivery": round(cpu*1000/float64(pods), 3),
 		}, Details: map[string]any{
 			"first_delivery_s":         round(float64(st.FirstNs-t0.UnixNano())/1e9, 2),
 			"rss_at_end_mib":           round(float64(rss)/1024, 1),
@@ -680,6 +688,7 @@ func (b *bench) churn(pods int) ([]Run, error) {
 		if err != nil {
 			return nil, err
 		}
+		churnCPU := k.CPUSeconds() - k0
 		lost := 0
 		for id, seq := range gr.FinalSeq {
 			if st.LastSeq[id] != seq {
@@ -695,18 +704,19 @@ func (b *bench) churn(pods int) ([]Run, error) {
 		samples := sampler.Stop()
 		window := samplesBetween(samples, churnStart.Sub(t0), churnEnd.Sub(t0))
 		runs = append(runs, Run{Run: run, Load: load, Metrics: map[string]float64{
-			"latency_p50_ms":           st.Latency.P50,
-			"latency_p99_ms":           st.Latency.P99,
-			"latency_p99_after_10s_ms": st.AfterWarmUp.P99,
-			"latency_max_ms":           st.Latency.Max,
-			"lost":                     float64(lost),
-			"out_of_order":             float64(st.OutOfOrder),
-			"achieved_rate":            gr.Rate,
-			"api_write_p99_ms":         gr.WriteLatency.P99,
-			"peak_rss_mib":             round(float64(hwm)/1024, 1),
-			"rss_slope_mib_per_min":    round(slopePerMinute(window), 2),
-			"k8vent_cores":             round(kCores, 2),
-			"cluster_cores":            round(apiCores, 2),
+			"latency_p50_ms":             st.Latency.P50,
+			"latency_p99_ms":             st.Latency.P99,
+			"latency_p99_after_10s_ms":   st.AfterWarmUp.P99,
+			"latency_max_ms":             st.Latency.Max,
+			"lost":                       float64(lost),
+			"out_of_order":               float64(st.OutOfOrder),
+			"achieved_rate":              gr.Rate,
+			"api_write_p99_ms":           gr.WriteLatency.P99,
+			"peak_rss_mib":               round(float64(hwm)/1024, 1),
+			"rss_slope_mib_per_min":      round(slopePerMinute(window), 2),
+			"k8vent_cores":               round(kCores, 2),
+			"k8vent_cpu_ms_per_delivery": round(churnCPU*1000/float64(max(st.Events["MODIFIED"], 1)), 3),
+			"cluster_cores":              round(apiCores, 2),
 		}, Details: map[string]any{
 			"latency_ms":                  st.Latency,
 			"latency_ms_after_first_10s":  st.AfterWarmUp,

@@ -6,6 +6,8 @@ import io.k8vent.testing.KubeApiServer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,8 +19,10 @@ class RealApiIT {
   @Test
   void abandoningKillsEtcdAndTheApiServerAndDeletesTheirFolderWithItsKeys() {
     Path binaries = KubeApiServer.binaries();
+    // Other tests' API servers may be children of this JVM too.
+    Set<ProcessHandle> before = ProcessHandle.current().children().collect(Collectors.toSet());
     RealApi api = new RealApi(binaries);
-    List<ProcessHandle> started = ProcessHandle.current().children()
+    List<ProcessHandle> started = ProcessHandle.current().children().filter(p -> !before.contains(p))
         .filter(p -> p.info().command().orElse("").startsWith(binaries.toString())).toList();
     String dataDir = started.stream().flatMap(p -> Arrays.stream(p.info().arguments().orElse(new String[0])))
         .filter(a -> a.startsWith("--data-dir=")).findFirst().orElseThrow();
