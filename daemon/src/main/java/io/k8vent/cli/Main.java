@@ -72,29 +72,33 @@ public final class Main {
       if (code == 0) {
         throw e;
       }
-      boolean json = commandLine.getCommand() instanceof RunCommand run && run.jsonLogs();
-      commandLine.getErr().println(json ? jsonLine(e.getMessage(), code) : "k8vent: " + e.getMessage());
-      return code;
+      return fatal(commandLine, e.getMessage(), code);
     });
     // A mistyped option of the daemon (in the image, K8VENT_LOG_FORMAT=json) is one JSON line too,
     // not the usage text that a log pipeline would split into dozens of records.
     CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
     cli.setParameterExceptionHandler((e, args) -> {
       if (args.length > 0 && TOOLS.contains(args[0]) && !cli.getSubcommands().containsKey(args[0])) {
-        String message = "'" + args[0] + "' is one of k8vent's tools, which this jar does not hold: it is the "
-            + "daemon alone, as the container image runs it. Run the tools with bin/k8vent or "
-            + "java -jar tools/target/k8vent.jar";
-        boolean json = e.getCommandLine().getCommand() instanceof RunCommand run && run.jsonLogs();
-        e.getCommandLine().getErr().println(json ? jsonLine(message, 2) : "k8vent: " + message);
-        return 2;
+        return fatal(e.getCommandLine(), "'" + args[0] + "' is one of k8vent's tools, which this jar does not "
+            + "hold: it is the daemon alone, as the container image runs it. Run the tools with bin/k8vent or "
+            + "java -jar tools/target/k8vent.jar", 2);
       }
-      if (e.getCommandLine().getCommand() instanceof RunCommand run && run.jsonLogs()) {
-        e.getCommandLine().getErr().println(jsonLine(e.getMessage() + " (k8vent --help lists the options)", 2));
-        return 2;
+      if (jsonLogs(e.getCommandLine())) {
+        return fatal(e.getCommandLine(), e.getMessage() + " (k8vent --help lists the options)", 2);
       }
       return usage.handleParseException(e, args);
     });
     return cli;
+  }
+
+  /** Prints a fatal start-up error as the daemon logs (one JSON line, or {@code k8vent: MESSAGE}); returns {@code code}. */
+  private static int fatal(CommandLine commandLine, String message, int code) {
+    commandLine.getErr().println(jsonLogs(commandLine) ? jsonLine(message, code) : "k8vent: " + message);
+    return code;
+  }
+
+  private static boolean jsonLogs(CommandLine commandLine) {
+    return commandLine.getCommand() instanceof RunCommand run && run.jsonLogs();
   }
 
   /**

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * once on a thread of its own.
  */
 public final class ManualTimer extends ScheduledThreadPoolExecutor {
-  private final List<Runnable> pending = new ArrayList<>();
-  private final List<Long> pendingDueNanos = new ArrayList<>();
+  private record Pending(Runnable task, long dueNanos) {}
+
+  private final List<Pending> pending = new ArrayList<>();
   private final List<Long> delaysMillis = new ArrayList<>();
   private long nowNanos;
 
@@ -24,8 +25,7 @@ public final class ManualTimer extends ScheduledThreadPoolExecutor {
 
   @Override
   public synchronized ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
-    pending.add(task);
-    pendingDueNanos.add(nowNanos + unit.toNanos(delay));
+    pending.add(new Pending(task, nowNanos + unit.toNanos(delay)));
     delaysMillis.add(unit.toMillis(delay));
     return super.schedule(() -> { }, 0, TimeUnit.MILLISECONDS);
   }
@@ -45,19 +45,16 @@ public final class ManualTimer extends ScheduledThreadPoolExecutor {
    * reading each one's due time while it runs.
    */
   public void elapse() {
-    List<Runnable> due;
-    List<Long> dueNanos;
+    List<Pending> due;
     synchronized (this) {
       due = List.copyOf(pending);
-      dueNanos = List.copyOf(pendingDueNanos);
       pending.clear();
-      pendingDueNanos.clear();
     }
-    for (int i = 0; i < due.size(); i++) {
+    for (Pending p : due) {
       synchronized (this) {
-        nowNanos = Math.max(nowNanos, dueNanos.get(i));
+        nowNanos = Math.max(nowNanos, p.dueNanos());
       }
-      due.get(i).run();
+      p.task().run();
     }
   }
 }

@@ -3,7 +3,6 @@ package io.k8vent.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.deploy.Dockerfile.Instruction;
@@ -66,8 +65,7 @@ class DockerfileRuntimeIT {
     command.add(command.size() - 2, "-Xlog:class+load");
     LocalKubeCluster cluster = KubeApiServer.shared();
     try (KubernetesClient admin = cluster.adminClient(); WebhookReceiver hook = new WebhookReceiver()) {
-      String ns = "runtime-" + Long.toString(System.nanoTime(), 36);
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+      String ns = KubeApiServer.namespace(admin, "runtime");
       admin.pods().inNamespace(ns).resource(Pods.pod(ns, "web-1")).create();
       command.addAll(List.of("--kubeconfig", cluster.adminKubeconfig().toString(), "--namespace", ns,
           "--url", hook.url().toString(), "--ops-port", "0"));

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8vent.demo.LocalKubeCluster;
 import io.k8vent.testing.LocalPorts;
@@ -78,8 +77,7 @@ class ImageIT {
     int opsPort = LocalPorts.free();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver()) {
-      String ns = "image-" + Long.toString(System.nanoTime(), 36);
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+      String ns = KubeApiServer.namespace(admin, "image");
       admin.pods().inNamespace(ns).resource(pod(ns, "before")).create();
 
       List<String> run = new ArrayList<>(List.of("run", "-d", "--name", name, "--network", "host", "--read-only",

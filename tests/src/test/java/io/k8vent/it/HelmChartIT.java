@@ -73,7 +73,7 @@ class HelmChartIT {
 
   private static String namespace(String prefix) {
     try (KubernetesClient admin = cluster.adminClient()) {
-      return RealClusterSupport.namespace(admin, prefix);
+      return KubeApiServer.namespace(admin, prefix);
     }
   }
 

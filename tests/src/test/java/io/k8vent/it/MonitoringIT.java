@@ -130,7 +130,7 @@ class MonitoringIT {
     int opsPort = LocalPorts.free();
     try (KubernetesClient admin = cluster.adminClient();
         WebhookReceiver hook = new WebhookReceiver()) {
-      String ns = RealClusterSupport.namespace(admin, "monitoring");
+      String ns = KubeApiServer.namespace(admin, "monitoring");
       admin.pods().inNamespace(ns).resource(pod(ns, "one")).create();
       admin.pods().inNamespace(ns).resource(pod(ns, "two")).create();
       try (K8ventProcess k8vent = K8ventProcess.start(Map.of("HOME", dir.toString()),

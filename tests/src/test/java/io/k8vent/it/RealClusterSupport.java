@@ -2,7 +2,6 @@ package io.k8vent.it;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.k8vent.Daemon;
@@ -22,12 +21,6 @@ import java.util.concurrent.TimeUnit;
 /** What the real-API-server tests share: namespaces, k8vent's own client, waiting for deliveries. */
 final class RealClusterSupport {
   private RealClusterSupport() {}
-
-  static String namespace(KubernetesClient admin, String prefix) {
-    String name = prefix + "-" + Long.toString(System.nanoTime(), 36);
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
-    return name;
-  }
 
   /** A client configured as k8vent's own (see KubeClients.configure). */
   static KubernetesClient k8ventClient(String url, String token) {

@@ -1,7 +1,7 @@
 package io.k8vent.it;
 
 import static io.k8vent.it.RealClusterSupport.k8ventClient;
-import static io.k8vent.it.RealClusterSupport.namespace;
+import static io.k8vent.testing.KubeApiServer.namespace;
 import static io.k8vent.it.RealClusterSupport.startDaemon;
 import static io.k8vent.it.RealClusterSupport.waitFor;
 import static io.k8vent.testing.Pods.k8vent;

@@ -1,5 +1,6 @@
 package io.k8vent.testing;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -59,6 +60,13 @@ public final class KubeApiServer {
       Runtime.getRuntime().addShutdownHook(new Thread(s::close));
     }
     return shared;
+  }
+
+  /** Creates a namespace of its own for one test: {@code prefix} and a unique suffix. */
+  public static String namespace(KubernetesClient admin, String prefix) {
+    String name = prefix + "-" + Long.toString(System.nanoTime(), 36);
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    return name;
   }
 
   /** A token for a service account (created if missing), as a pod running as it would have. */

@@ -117,12 +117,17 @@ public final class Demo {
     Path dir = scratch;
     if (dir != null) {
       try {
-        Files.deleteIfExists(dir.resolve("kubeconfig"));
-        Files.deleteIfExists(dir);
+        deleteScratch(dir);
       } catch (IOException e) {
         print("could not delete " + dir + ": " + e.getMessage());
       }
     }
+  }
+
+  /** Deletes the demo's scratch folder and the kubeconfig k8vent read from it. */
+  private static void deleteScratch(Path dir) throws IOException {
+    Files.deleteIfExists(dir.resolve("kubeconfig"));
+    Files.deleteIfExists(dir);
   }
 
   /** Start-up is over; false when {@link #stop()} came first. */
@@ -220,8 +225,7 @@ public final class Demo {
       }
       return summary(start);
     } finally {
-      Files.deleteIfExists(dir.resolve("kubeconfig"));
-      Files.deleteIfExists(dir);
+      deleteScratch(dir);
     }
   }
 
