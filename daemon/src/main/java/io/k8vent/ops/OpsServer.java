@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +42,7 @@ public final class OpsServer implements AutoCloseable {
   }
 
   private final HttpServer server;
-  private final ExecutorService executor;
+  private final ThreadPoolExecutor executor;
 
   public OpsServer(InetAddress bind, int port, Check health, Check readiness, Metrics metrics) {
     try {
@@ -53,14 +52,7 @@ public final class OpsServer implements AutoCloseable {
           + ": " + e.getMessage() + "; choose an address of this host and a free port, or --ops-port 0 to turn "
           + "the endpoint off");
     }
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_CONNECTIONS, MAX_CONNECTIONS, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "k8vent-ops");
-          t.setDaemon(true);
-          return t;
-        });
-    pool.allowCoreThreadTimeOut(true);
-    executor = pool;
+    executor = connectionThreads();
     server.setExecutor(executor);
     server.createContext("/healthz", ex -> check(ex, health, "ok"));
     server.createContext("/readyz", ex -> check(ex, readiness, "ready"));
@@ -71,6 +63,37 @@ public final class OpsServer implements AutoCloseable {
       respond(ex, 200, writer.getContentType(), body.toByteArray());
     });
     server.start();
+  }
+
+  /**
+   * Runs each exchange on an idle thread when there is one, else on a new thread while fewer than
+   * {@link #MAX_CONNECTIONS} exist (then it waits for one). A plain pool of that many core threads
+   * would start a new thread for each of the first 32 requests, idle ones or not: probes and
+   * scrapes, one connection each, would keep 32 threads and their stacks.
+   */
+  static ThreadPoolExecutor connectionThreads() {
+    IdleFirstQueue queue = new IdleFirstQueue();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, queue, r -> {
+      Thread t = new Thread(r, "k8vent-ops");
+      t.setDaemon(true);
+      return t;
+    });
+    queue.pool = pool;
+    return pool;
+  }
+
+  /** Refuses a task, so that the pool starts a thread for it, only when no thread is idle and one may start. */
+  private static final class IdleFirstQueue extends LinkedBlockingQueue<Runnable> {
+    private ThreadPoolExecutor pool;
+
+    @Override
+    public boolean offer(Runnable task) {
+      int threads = pool.getPoolSize();
+      if (pool.getActiveCount() >= threads && threads < pool.getMaximumPoolSize()) {
+        return false;
+      }
+      return super.offer(task);
+    }
   }
 
   private static void defaultProperty(String name, int value) {
