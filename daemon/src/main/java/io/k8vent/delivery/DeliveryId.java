@@ -11,6 +11,15 @@ import java.util.HexFormat;
  * restart and from every replica, so a receiver can drop replays by id.
  */
 public final class DeliveryId {
+  /** One digest per thread: looking one up and setting it up cost more than hashing a short id. */
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM lacks SHA-256", e);
+    }
+  });
+
   private DeliveryId() {}
 
   /**
@@ -20,11 +29,7 @@ public final class DeliveryId {
    */
   public static String of(String podKey, String resourceVersion, String eventType) {
     String state = podKey + "/" + (resourceVersion == null ? "" : resourceVersion) + "/" + eventType;
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(state.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM lacks SHA-256", e);
-    }
+    byte[] digest = SHA_256.get().digest(state.getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(digest, 0, 16);
   }
 }

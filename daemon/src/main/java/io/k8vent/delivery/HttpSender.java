@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8vent.config.CaBundle;
 import io.k8vent.net.Destinations;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -215,7 +216,8 @@ public final class HttpSender implements AutoCloseable {
         return;
       }
       headers.each(delivery, request::putHeader);
-      request.send(Buffer.buffer(delivery.body())).onComplete(answered -> {
+      // Wrapped, not copied: a body is never changed once written, and attempts and webhooks share it.
+      request.send(Buffer.buffer(Unpooled.wrappedBuffer(delivery.body()))).onComplete(answered -> {
         if (answered.failed() && answered.cause() instanceof HttpClosedException && attempt.mayResend()) {
           // A kept-alive connection the webhook had closed while idle: once more on a new one.
           request(options, delivery, attempt);

@@ -19,16 +19,17 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Signer {
   public static final String STANDARD_WEBHOOKS_PREFIX = "whsec_";
 
-  private final SecretKeySpec sha1Key;
-  private final SecretKeySpec sha256Key;
-  private final SecretKeySpec standardKey;
+  /** One Mac per key and thread, reused: doFinal leaves it ready for the next body. */
+  private final ThreadLocal<Mac> sha1;
+  private final ThreadLocal<Mac> sha256;
+  private final ThreadLocal<Mac> standard;
 
   /** A {@code whsec_} secret whose rest is not base64 is a {@link ConfigException}. */
   public Signer(String secret) {
     byte[] key = secret.getBytes(StandardCharsets.UTF_8);
-    this.sha1Key = new SecretKeySpec(key, "HmacSHA1");
-    this.sha256Key = new SecretKeySpec(key, "HmacSHA256");
-    this.standardKey = new SecretKeySpec(standardWebhooksKey(secret), "HmacSHA256");
+    this.sha1 = perThread(new SecretKeySpec(key, "HmacSHA1"));
+    this.sha256 = perThread(new SecretKeySpec(key, "HmacSHA256"));
+    this.standard = perThread(new SecretKeySpec(standardWebhooksKey(secret), "HmacSHA256"));
   }
 
   /** Throws the {@link ConfigException} the constructor would, so a bad secret stops start-up. */
@@ -83,28 +84,26 @@ public final class Signer {
 
   public Signatures sign(byte[] body) {
     HexFormat hex = HexFormat.of();
-    return new Signatures("sha1=" + hex.formatHex(hmac(sha1Key, body)),
-        "sha256=" + hex.formatHex(hmac(sha256Key, body)));
+    return new Signatures("sha1=" + hex.formatHex(sha1.get().doFinal(body)),
+        "sha256=" + hex.formatHex(sha256.get().doFinal(body)));
   }
 
   /** {@code v1,<base64 HMAC-SHA256 of "id.timestamp.body">}, the webhook-signature header. */
   public String standardWebhooks(String id, long timestamp, byte[] body) {
-    Mac mac = mac(standardKey);
+    Mac mac = standard.get();
     mac.update((id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
     return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(body));
   }
 
-  private static byte[] hmac(SecretKeySpec key, byte[] body) {
-    return mac(key).doFinal(body);
-  }
-
-  private static Mac mac(SecretKeySpec key) {
-    try {
-      Mac mac = Mac.getInstance(key.getAlgorithm());
-      mac.init(key);
-      return mac;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JVM lacks " + key.getAlgorithm(), e);
-    }
+  private static ThreadLocal<Mac> perThread(SecretKeySpec key) {
+    return ThreadLocal.withInitial(() -> {
+      try {
+        Mac mac = Mac.getInstance(key.getAlgorithm());
+        mac.init(key);
+        return mac;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the JVM lacks " + key.getAlgorithm(), e);
+      }
+    });
   }
 }
