@@ -69,7 +69,8 @@ public final class OpsServer implements AutoCloseable {
    * Runs each exchange on an idle thread when there is one, else on a new thread while fewer than
    * {@link #MAX_CONNECTIONS} exist (then it waits for one). A plain pool of that many core threads
    * would start a new thread for each of the first 32 requests, idle ones or not: probes and
-   * scrapes, one connection each, would keep 32 threads and their stacks.
+   * scrapes, one connection each, would keep 32 threads and their stacks. The JDK server hands
+   * exchanges over from its one dispatcher thread, so a thread the queue asks for can always start.
    */
   static ThreadPoolExecutor connectionThreads() {
     IdleFirstQueue queue = new IdleFirstQueue();
