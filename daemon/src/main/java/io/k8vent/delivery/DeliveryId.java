@@ -1,8 +1,8 @@
 package io.k8vent.delivery;
 
+import io.k8vent.payload.PerThread;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -11,14 +11,8 @@ import java.util.HexFormat;
  * restart and from every replica, so a receiver can drop replays by id.
  */
 public final class DeliveryId {
-  /** One digest per thread: looking one up and setting it up cost more than hashing a short id. */
-  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM lacks SHA-256", e);
-    }
-  });
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      PerThread.of("SHA-256", () -> MessageDigest.getInstance("SHA-256"));
 
   private DeliveryId() {}
 

@@ -2,7 +2,6 @@ package io.k8vent.payload;
 
 import io.k8vent.config.ConfigException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.HexFormat;
 import javax.crypto.Mac;
@@ -96,14 +95,10 @@ public final class Signer {
   }
 
   private static ThreadLocal<Mac> perThread(SecretKeySpec key) {
-    return ThreadLocal.withInitial(() -> {
-      try {
-        Mac mac = Mac.getInstance(key.getAlgorithm());
-        mac.init(key);
-        return mac;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("the JVM lacks " + key.getAlgorithm(), e);
-      }
+    return PerThread.of(key.getAlgorithm(), () -> {
+      Mac mac = Mac.getInstance(key.getAlgorithm());
+      mac.init(key);
+      return mac;
     });
   }
 }
