@@ -51,4 +51,20 @@ class PodFingerprintTest {
         PodFingerprint.of(collision), PodFingerprint.of(nulled), PodFingerprint.of(annotated));
     assertThat(changed).doesNotContain(original).doesNotHaveDuplicates();
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aValueOfAnotherTypeOrShapeCounts() throws IOException {
+    List<Object> values = new java.util.ArrayList<>(List.of("ab", List.of("ab"), List.of("a", "b"), List.of(),
+        Map.of(), Map.of("ab", "x"), Map.of("a", "bx"), 1, 1L << 40, "1", 1.5, "1.5", true, "true",
+        new java.math.BigDecimal("1.50"), new java.math.BigDecimal("1.5")));
+    values.add(null);
+    List<Long> fingerprints = new java.util.ArrayList<>();
+    for (Object value : values) {
+      GenericKubernetesResource pod = realistic();
+      ((Map<String, Object>) pod.getAdditionalProperties().get("status")).put("x", value);
+      fingerprints.add(PodFingerprint.of(pod));
+    }
+    assertThat(fingerprints).doesNotHaveDuplicates();
+  }
 }
