@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8vent.config.CaBundle;
 import io.k8vent.net.Destinations;
+import io.k8vent.net.TlsCiphers;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -113,6 +114,7 @@ public final class HttpSender implements AutoCloseable {
         .setVerifyHost(true)
         .setForceSni(true)
         .setName("k8vent-webhooks");
+    TlsCiphers.offerPreferred(options);
     if (extraCas != null) {
       options.setTrustOptions(TrustOptions.wrap(trustManager(extraCas)));
     }

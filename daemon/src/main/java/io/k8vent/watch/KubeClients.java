@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.k8vent.config.ConfigException;
+import io.k8vent.net.TlsCiphers;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
@@ -100,7 +101,10 @@ public final class KubeClients {
         .withHttpClientFactory(vertx == null ? new CompressedVertxFactory() : new CompressedVertxFactory(vertx));
   }
 
-  /** fabric8's Vert.x transport, asking for compressed answers (the API server gzips large lists). */
+  /**
+   * fabric8's Vert.x transport, asking for compressed answers (the API server gzips large lists) and
+   * offering ChaCha20-Poly1305 first ({@link TlsCiphers}).
+   */
   static final class CompressedVertxFactory extends VertxHttpClientFactory {
     CompressedVertxFactory() {
       super();
@@ -113,6 +117,7 @@ public final class KubeClients {
     @Override
     protected void additionalConfig(WebClientOptions options) {
       options.setDecompressionSupported(true);
+      TlsCiphers.offerPreferredOnBuiltContext(options);
     }
   }
 
