@@ -963,7 +963,7 @@ func (b *bench) jmh() ([]Run, []Target, error) {
 	out := filepath.Join(b.dir, "jmh.json")
 	b.load.Reset()
 	p, err := startProc("jmh", b.logPath("jmh"), os.Environ(), "java", "-cp", b.o.classpath, "org.openjdk.jmh.Main",
-		"io.k8vent.bench.HotPathBenchmark", "-f", strconv.Itoa(b.o.runs), "-rf", "json", "-rff", out)
+		"io.k8vent.bench.HotPathBenchmark", "-f", strconv.Itoa(b.o.runs), "-jvmArgs", b.javaOpts(), "-rf", "json", "-rff", out)
 	if err != nil {
 		return nil, nil, err
 	}
