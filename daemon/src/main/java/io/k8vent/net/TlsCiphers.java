@@ -27,13 +27,13 @@ import javax.net.ssl.TrustManager;
  * AES-GCM as before. Nothing the JDK disables is enabled.
  */
 public final class TlsCiphers {
-  static final Set<String> CHACHA20 = Set.of("TLS_CHACHA20_POLY1305_SHA256",
+  private static final Set<String> CHACHA20 = Set.of("TLS_CHACHA20_POLY1305_SHA256",
       "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   private TlsCiphers() {}
 
   /** The JDK's default suites, ChaCha20-Poly1305 ones first, the rest in the JDK's order. */
-  public static List<String> preferred() {
+  private static List<String> preferred() {
     try {
       // No trust managers to load: the enabled suites do not depend on them.
       SSLContext context = SSLContext.getInstance("TLS");
@@ -44,7 +44,7 @@ public final class TlsCiphers {
     }
   }
 
-  static List<String> chaCha20First(String[] suites) {
+  private static List<String> chaCha20First(String[] suites) {
     List<String> ordered = new ArrayList<>(suites.length);
     for (String suite : suites) {
       if (CHACHA20.contains(suite)) {
@@ -60,9 +60,8 @@ public final class TlsCiphers {
   }
 
   /** Sets {@code options} to offer {@link #preferred()} suites; for clients whose TLS context Vert.x builds. */
-  public static <T extends ClientOptionsBase> T offerPreferred(T options) {
+  public static void offerPreferred(ClientOptionsBase options) {
     preferred().forEach(options::addEnabledCipherSuite);
-    return options;
   }
 
   /**
