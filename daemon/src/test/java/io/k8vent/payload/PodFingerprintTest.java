@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.k8vent.watch.PodSource;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -55,11 +57,11 @@ class PodFingerprintTest {
   @Test
   @SuppressWarnings("unchecked")
   void aValueOfAnotherTypeOrShapeCounts() throws IOException {
-    List<Object> values = new java.util.ArrayList<>(List.of("ab", List.of("ab"), List.of("a", "b"), List.of(),
+    List<Object> values = new ArrayList<>(List.of("ab", List.of("ab"), List.of("a", "b"), List.of(),
         Map.of(), Map.of("ab", "x"), Map.of("a", "bx"), 1, 1L << 40, "1", 1.5, "1.5", true, "true",
-        new java.math.BigDecimal("1.50"), new java.math.BigDecimal("1.5")));
+        new BigDecimal("1.50"), new BigDecimal("1.5")));
     values.add(null);
-    List<Long> fingerprints = new java.util.ArrayList<>();
+    List<Long> fingerprints = new ArrayList<>();
     for (Object value : values) {
       GenericKubernetesResource pod = realistic();
       ((Map<String, Object>) pod.getAdditionalProperties().get("status")).put("x", value);
