@@ -32,19 +32,9 @@ public final class TlsCiphers {
 
   private TlsCiphers() {}
 
-  /** The JDK's default suites, ChaCha20-Poly1305 ones first, the rest in the JDK's order. */
-  private static List<String> preferred() {
-    try {
-      // No trust managers to load: the enabled suites do not depend on them.
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(new KeyManager[0], new TrustManager[0], null);
-      return chaCha20First(context.createSSLEngine().getEnabledCipherSuites());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK offers no TLS context", e);
-    }
-  }
-
-  private static List<String> chaCha20First(String[] suites) {
+  /** The suites {@code context} enables by default, ChaCha20-Poly1305 ones first, the rest in the JDK's order. */
+  private static List<String> preferred(SSLContext context) {
+    String[] suites = context.createSSLEngine().getEnabledCipherSuites();
     List<String> ordered = new ArrayList<>(suites.length);
     for (String suite : suites) {
       if (CHACHA20.contains(suite)) {
@@ -59,15 +49,22 @@ public final class TlsCiphers {
     return ordered;
   }
 
-  /** Sets {@code options} to offer {@link #preferred()} suites; for clients whose TLS context Vert.x builds. */
+  /** Sets {@code options} to offer the preferred suites; for clients whose TLS context Vert.x builds. */
   public static void offerPreferred(ClientOptionsBase options) {
-    preferred().forEach(options::addEnabledCipherSuite);
+    try {
+      // No trust managers to load: the enabled suites do not depend on them.
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[0], new TrustManager[0], null);
+      preferred(context).forEach(options::addEnabledCipherSuite);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK offers no TLS context", e);
+    }
   }
 
   /**
    * For a client whose TLS context another library builds as a Netty {@link JdkSslContext} (fabric8
    * builds the API server's from the kubeconfig, with Netty's default suites, which lack ChaCha20):
-   * the same context, offering {@link #preferred()} suites. Other engine options are left alone.
+   * the same context, offering the preferred suites. Other engine options are left alone.
    */
   public static void offerPreferredOnBuiltContext(ClientOptionsBase options) {
     SSLEngineOptions engine = options.getSslEngineOptions();
@@ -94,7 +91,7 @@ public final class TlsCiphers {
       return context;
     }
     String[] protocols = jdk.newEngine(ByteBufAllocator.DEFAULT).getEnabledProtocols();
-    return new JdkSslContext(jdk.context(), true, chaCha20First(jdk.context().createSSLEngine().getEnabledCipherSuites()),
+    return new JdkSslContext(jdk.context(), true, preferred(jdk.context()),
         IdentityCipherSuiteFilter.INSTANCE, ApplicationProtocolConfig.DISABLED, ClientAuth.NONE, protocols, false);
   }
 }

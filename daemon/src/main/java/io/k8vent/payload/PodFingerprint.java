@@ -10,6 +10,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
+import java.util.function.BiConsumer;
 
 /**
  * A 64-bit hash of a pod's content as {@code kubectl get -o json} shows it, less
@@ -49,8 +51,11 @@ public final class PodFingerprint {
     return hash.value;
   }
 
-  /** Hashes what is written to it, and values of the generic tree. */
-  private static final class Fnv extends OutputStream {
+  /**
+   * Hashes what is written to it, and values of the generic tree; walks maps with forEach and lists
+   * by index, as {@link JsonTree} does, so no iterator is made for each map of every pod state.
+   */
+  private static final class Fnv extends OutputStream implements BiConsumer<Object, Object> {
     long value = OFFSET;
 
     private void mix(long v) {
@@ -68,11 +73,15 @@ public final class PodFingerprint {
 
     void map(Map<?, ?> map) {
       mix('{');
-      for (Map.Entry<?, ?> field : map.entrySet()) {
-        string(String.valueOf(field.getKey()));
-        value(field.getValue());
-      }
+      map.forEach(this);
       mix('}');
+    }
+
+    /** One field of a map. */
+    @Override
+    public void accept(Object key, Object value) {
+      string(String.valueOf(key));
+      value(value);
     }
 
     private void value(Object v) {
@@ -84,8 +93,12 @@ public final class PodFingerprint {
         map(m);
       } else if (v instanceof List<?> list) {
         mix('[');
-        for (Object item : list) {
-          value(item);
+        if (list instanceof RandomAccess) {
+          for (int i = 0, n = list.size(); i < n; i++) {
+            value(list.get(i));
+          }
+        } else {
+          list.forEach(this::value);
         }
         mix(']');
       } else if (v instanceof Boolean b) {
