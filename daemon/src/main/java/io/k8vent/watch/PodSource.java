@@ -1,6 +1,8 @@
 package io.k8vent.watch;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
@@ -80,11 +82,15 @@ public final class PodSource implements AutoCloseable {
    * every field the server sent as null (e.g. {@code lastProbeTime: null}) and fails on fields of
    * unexpected type. Mapping v1/Pod to the generic type keeps the pod as the server sent it.
    *
+   * <p>Field names are not interned into the JVM's string table: a pod brings names of its own,
+   * such as its IP as a key of managedFields ({@code k:{"ip":"10.244.0.7"}}), which Jackson reads
+   * even to skip them, so every pod interned a name nothing looks up again (BENCHMARKS.md, round 9).
+   *
    * @param keepManagedFields false: {@code metadata.managedFields} is skipped while parsing, as
    *     {@code kubectl get -o json} hides it (often a third of a pod's bytes, never parsed or held)
    */
   public static KubernetesSerialization serialization(boolean keepManagedFields) {
-    ObjectMapper mapper = new ObjectMapper();
+    ObjectMapper mapper = new ObjectMapper(new JsonFactoryBuilder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build());
     if (!keepManagedFields) {
       mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
     }

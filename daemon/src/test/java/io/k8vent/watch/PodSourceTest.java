@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -79,5 +80,20 @@ class PodSourceTest {
     } finally {
       server.destroy();
     }
+  }
+
+  @Test
+  void fieldNamesOfAPodAreReadWithoutInterningThem() {
+    // A name only this pod has, as a pod's IP is a key of its managedFields.
+    String ownName = "k:{\"ip\":\"" + UUID.randomUUID() + "\"}";
+    String json = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\","
+        + "\"labels\":{\"" + ownName.replace("\"", "\\\"") + "\":\"x\"}}}";
+
+    GenericKubernetesResource pod = PodSource.serialization(false).unmarshal(json, GenericKubernetesResource.class);
+
+    String read = pod.getMetadata().getLabels().keySet().iterator().next();
+    assertThat(read).isEqualTo(ownName);
+    // Interning a copy returns the instance the string table already holds: the one read, had it been interned.
+    assertThat(new String(ownName).intern()).as("the name was not put into the JVM's string table").isNotSameAs(read);
   }
 }
