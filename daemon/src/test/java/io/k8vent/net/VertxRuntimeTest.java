@@ -7,12 +7,13 @@ import org.junit.jupiter.api.Test;
 
 class VertxRuntimeTest {
   @Test
-  void nettyPoolsBuffersInOneArenaOfEachKind() {
+  void nettyPoolsBuffersInOneArenaOfEachKindInChunksOf256KiB() {
     Vertx vertx = VertxRuntime.create();
     vertx.close();
 
     assertThat(System.getProperty(VertxRuntime.DIRECT_ARENAS)).isEqualTo("1");
     assertThat(System.getProperty(VertxRuntime.HEAP_ARENAS)).isEqualTo("1");
+    assertThat(8192 << Integer.parseInt(System.getProperty(VertxRuntime.MAX_ORDER))).isEqualTo(256 * 1024);
   }
 
   @Test
