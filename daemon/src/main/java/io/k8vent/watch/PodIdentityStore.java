@@ -15,11 +15,12 @@ import java.util.stream.Stream;
  * The informer's cache: per pod (keyed by uid) only what k8vent needs when the pod is gone without
  * a watch event (deleted while the watch was down, noticed on relist): namespace, name,
  * resourceVersion, labels and one annotation (the one that routes the pod). Read straight from the
- * pod's metadata; label keys and the namespace are shared between pods. Trade-off: fabric8's own
- * ReducedStateItemStore would convert each whole pod to a map to pick its fields and keep every
- * annotation, which costs more (BENCHMARKS.md, round 3). With fingerprints on, it
- * also keeps each state's {@link PodFingerprint}, and tells the handler whether a new state shows
- * anything new ({@link #sameContentAsNext}).
+ * pod's metadata. Labels, the annotation and the namespace are shared between pods: the pods of one
+ * workload have the same ones (a 10,000-pod sync kept 40,000 fewer strings, 1.3 MB; BENCHMARKS.md,
+ * round 9). Trade-off: fabric8's own ReducedStateItemStore would convert each whole pod to a map to
+ * pick its fields and keep every annotation, which costs more (BENCHMARKS.md, round 3). With
+ * fingerprints on, it also keeps each state's {@link PodFingerprint}, and tells the handler whether
+ * a new state shows anything new ({@link #sameContentAsNext}).
  */
 final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
   private static final String[] NO_LABELS = new String[0];
@@ -122,14 +123,18 @@ final class PodIdentityStore implements ItemStore<GenericKubernetesResource> {
       flat = new String[labels.size() * 2];
       int i = 0;
       for (Map.Entry<String, String> label : labels.entrySet()) {
-        flat[i++] = label.getKey().intern();
-        flat[i++] = label.getValue();
+        flat[i++] = shared(label.getKey());
+        flat[i++] = shared(label.getValue());
       }
     }
     Map<String, String> annotations = meta.getAnnotations();
-    String namespace = meta.getNamespace();
-    return new Kept(namespace == null ? null : namespace.intern(), meta.getName(), meta.getResourceVersion(), flat,
-        annotations == null ? null : annotations.get(keptAnnotation), fingerprint);
+    return new Kept(shared(meta.getNamespace()), meta.getName(), meta.getResourceVersion(), flat,
+        annotations == null ? null : shared(annotations.get(keptAnnotation)), fingerprint);
+  }
+
+  /** The JVM's one copy of {@code text}, which it forgets once no pod holds it. */
+  private static String shared(String text) {
+    return text == null ? null : text.intern();
   }
 
   private GenericKubernetesResource restore(String uid, Kept kept, boolean sameContentAsNext) {

@@ -3,6 +3,7 @@ package io.k8vent.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,6 +43,26 @@ class PodIdentityStoreTest {
     assertThat(kept.getMetadata().getLabels()).isEqualTo(Map.of("app", "web", "tier", "front"));
     assertThat(kept.getMetadata().getAnnotations()).isEqualTo(Map.of(ROUTING, "{\"environment\":\"prod\"}"));
     assertThat(kept.getAdditionalProperties()).doesNotContainKeys("spec", "status");
+  }
+
+  @Test
+  void podsOfOneWorkloadShareOneCopyOfTheirLabelsAndRoutingAnnotation() {
+    PodIdentityStore store = new PodIdentityStore(ROUTING, new ListThrottle(100), true);
+    for (String uid : new String[] {"u1", "u2"}) {
+      GenericKubernetesResource p = pod(uid, "1");
+      // Each pod read from the API server has strings of its own.
+      p.getMetadata().setLabels(Map.of(new String("app"), new String("web")));
+      p.getMetadata().setAnnotations(Map.of(ROUTING, new String("{\"environment\":\"prod\"}")));
+      store.put(uid, p);
+    }
+
+    ObjectMeta first = store.get("u1").getMetadata();
+    ObjectMeta second = store.get("u2").getMetadata();
+    assertThat(first.getLabels()).isEqualTo(Map.of("app", "web"));
+    assertThat(second.getLabels().get("app")).isSameAs(first.getLabels().get("app"));
+    assertThat(second.getLabels().keySet().iterator().next()).isSameAs(first.getLabels().keySet().iterator().next());
+    assertThat(second.getAnnotations().get(ROUTING)).isEqualTo("{\"environment\":\"prod\"}")
+        .isSameAs(first.getAnnotations().get(ROUTING));
   }
 
   @Test
