@@ -11,10 +11,11 @@ import io.vertx.core.file.FileSystemOptions;
  *
  * <p>Netty's pooled buffers come from one arena of each kind instead of two per core: every
  * thread that allocates otherwise holds chunks of its own arena, which costs memory for no speed
- * with so few threads (BENCHMARKS.md, round 6). Its chunks are 256 KiB instead of 4 MiB: k8vent's
- * buffers are socket reads and TLS records of at most 64 KiB, and the one direct arena held a 4 MiB
- * chunk mostly empty (BENCHMARKS.md, round 9). Must run before Netty's allocator is first used; an
- * explicit {@code -Dio.netty.allocator.*} setting wins.
+ * with so few threads (BENCHMARKS.md, round 6). Its chunks are 256 KiB instead of 4 MiB: the
+ * buffers k8vent's connections take are mostly socket reads and TLS records of at most 64 KiB (a
+ * larger one is allocated on its own), and the one direct arena held a 4 MiB chunk mostly empty
+ * (BENCHMARKS.md, round 9). Must run before Netty's allocator is first used; an explicit
+ * {@code -Dio.netty.allocator.*} setting wins.
  */
 public final class VertxRuntime {
   static final String DIRECT_ARENAS = "io.netty.allocator.numDirectArenas";
