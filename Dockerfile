@@ -63,7 +63,7 @@ COPY --from=build /src/daemon/target/k8vent-daemon.jar /opt/k8vent/k8vent.jar
 COPY --from=build /src/tools/target/k8vent.jar /src/build-tools/target/k8vent-build-tools.jar /tmp/training/
 RUN K8VENT_LOG_FORMAT=json java -XX:+UseSerialGC -cp /tmp/training/k8vent.jar:/tmp/training/k8vent-build-tools.jar \
       io.k8vent.build.ClassArchive --java /opt/java/bin/java /opt/k8vent/k8vent.jsa /opt/k8vent/k8vent.jar \
-      -XX:MaxRAMPercentage=55 -Xmn16m -XX:SurvivorRatio=2 -XX:TargetSurvivorRatio=90 \
+      -XX:MaxRAMPercentage=55 -Xmn12m -XX:SurvivorRatio=1 -XX:TargetSurvivorRatio=90 \
       -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 \
       -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData
 
@@ -89,16 +89,17 @@ EXPOSE 8080
 # so one- and two-CPU containers do not start a thread per HTTP response; see Main.)
 # An OutOfMemoryError ends the process so Kubernetes restarts it instead of leaving a
 # half-working watcher.
-# A young generation of 16 MiB, half of it survivor spaces that may fill to 90%, keeps the
-# heap that the initial list touches small and lets a list page die young: with 12 MiB and
+# A young generation of 12 MiB, two thirds of it survivor spaces (4 MiB each) that may fill to
+# 90%, keeps the heap that the initial list touches small and lets a list page die young (an
+# eden of 8 MiB cost 4 MiB more for no speed; BENCHMARKS.md, round 9): with 12 MiB and
 # the default survivors, every page outlived its first collection and was promoted, and the
 # old generation was collected every other young collection (BENCHMARKS.md, round 7).
 # The perf-data file is off: nothing in the image could read it and /tmp may be
 # read-only. The archive's own log lines are off so that every line on stderr stays JSON.
 ENTRYPOINT ["/opt/java/bin/java", \
             "-XX:MaxRAMPercentage=55", \
-            "-Xmn16m", \
-            "-XX:SurvivorRatio=2", \
+            "-Xmn12m", \
+            "-XX:SurvivorRatio=1", \
             "-XX:TargetSurvivorRatio=90", \
             "-XX:MinHeapFreeRatio=10", \
             "-XX:MaxHeapFreeRatio=20", \
