@@ -195,7 +195,12 @@ func parseKiB(v string) int64 {
 
 // procStat returns the command name and utime+stime ticks of a process.
 func procStat(pid int) (string, int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return statFile(fmt.Sprintf("/proc/%d/stat", pid))
+}
+
+// statFile reads the command name and utime+stime ticks from a stat file of /proc.
+func statFile(path string) (string, int64, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", 0, err
 	}
@@ -211,6 +216,33 @@ func procStat(pid int) (string, int64, error) {
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	return string(data[open+1 : end]), utime + stime, nil
+}
+
+// threadCPU is a process's CPU in seconds by thread name, with the digits taken out so that a
+// pool's threads (the JVM's "C1 CompilerThread0" and "…1", Vert.x's event loops) add up.
+func threadCPU(pid int) map[string]float64 {
+	out := map[string]float64{}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return out
+	}
+	for _, task := range tasks {
+		name, ticks, err := statFile(fmt.Sprintf("/proc/%d/task/%s/stat", pid, task.Name()))
+		if err != nil {
+			continue
+		}
+		name = strings.Trim(strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return -1
+			}
+			return r
+		}, name), " -#")
+		out[name] += float64(ticks) / clockTicks
+	}
+	for name, s := range out {
+		out[name] = round(s, 2)
+	}
+	return out
 }
 
 func cpuSeconds(pid int) (float64, error) {

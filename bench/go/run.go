@@ -86,7 +86,7 @@ type Result struct {
 	Summary  []SummaryRow   `json:"summary"`
 }
 
-var scenarios = []string{"sync-10k", "sync-50k", "churn", "ceiling", "startup", "outage", "jmh"}
+var scenarios = []string{"sync-10k", "sync-50k", "churn", "ceiling", "startup", "outage", "floor", "jmh"}
 
 func runMain(args []string) error {
 	if len(args) < 1 {
@@ -238,6 +238,23 @@ func runScenario(scenario string, o options) error {
 			{"ready_at_end_of_outage", "/readyz 200 at the end of the outage (1 = yes)", "", nil},
 			{"out_of_order", "states received out of order", "", atMost(0)},
 			{"k8vent_cpu_s", "k8vent CPU time", "s", nil},
+		}
+	case "floor":
+		pods := 10000
+		if o.pods > 0 {
+			pods = o.pods
+		}
+		settings["pods"] = pods
+		runs, err = b.floor(pods)
+		targets = []Target{
+			{"start_cpu_s", "start-up alone (no pods): CPU", "s", nil},
+			{"list_cpu_s", "list side (all read, none sent): CPU", "s", nil},
+			{"sync_cpu_s", "whole sync: CPU", "s", nil},
+			{"list_share", "list side / whole sync, CPU", "", nil},
+			{"reader_cpu_s", "floor (ListFloor, no framework): CPU", "s", nil},
+			{"list_s", "list side: start → /readyz 200", "s", nil},
+			{"sync_s", "whole sync: start → all delivered", "s", nil},
+			{"reader_s", "floor: start → all read and parsed", "s", nil},
 		}
 	case "jmh":
 		runs, targets, err = b.jmh()
@@ -398,14 +415,19 @@ func (b *bench) containerEnv() []string {
 
 // startK8vent runs bin/k8vent (which execs the JVM, so the pid is the JVM's) against the cluster.
 func (b *bench) startK8vent(run int) (*Proc, int, time.Time, error) {
+	return b.startK8ventAs(fmt.Sprintf("k8vent-%d", run))
+}
+
+// startK8ventAs starts k8vent as startK8vent does, logging to name.log, with extra flags.
+func (b *bench) startK8ventAs(name string, extra ...string) (*Proc, int, time.Time, error) {
 	ops, err := freePort()
 	if err != nil {
 		return nil, 0, time.Time{}, err
 	}
+	argv := []string{filepath.Join(b.o.root, "bin", "k8vent"), "--url", b.webhook(), "--kubeconfig", b.cluster.Kubeconfig,
+		"--ops-port", strconv.Itoa(ops), "--max-in-flight", strconv.Itoa(b.o.maxInFlight)}
 	t0 := time.Now()
-	p, err := startProc("k8vent", b.logPath(fmt.Sprintf("k8vent-%d", run)), b.containerEnv(),
-		filepath.Join(b.o.root, "bin", "k8vent"), "--url", b.webhook(), "--kubeconfig", b.cluster.Kubeconfig,
-		"--ops-port", strconv.Itoa(ops), "--max-in-flight", strconv.Itoa(b.o.maxInFlight))
+	p, err := startProc("k8vent", b.logPath(name), b.containerEnv(), append(argv, extra...)...)
 	return p, ops, t0, err
 }
 
@@ -954,6 +976,108 @@ func (b *bench) startup(pods int) ([]Run, error) {
 		}})
 	}
 	return runs, nil
+}
+
+// floor splits an initial sync's CPU, each run measuring four processes back to back against the
+// same cluster: k8vent on a namespace without pods (start-up alone), k8vent listing every pod with
+// nothing to send (the list side: TLS, inflation, parsing, the pod store), the whole sync, and
+// ListFloor, which reads and parses the same pages with no framework (the floor issue 17 asks for).
+// The k8vent runs are measured at /readyz 200 (the initial list handed over) or at the last delivery.
+func (b *bench) floor(pods int) ([]Run, error) {
+	if b.o.classpath == "" {
+		return nil, errors.New("floor needs --classpath (bench/run passes it)")
+	}
+	if err := b.startClusterAndReceiver(pods); err != nil {
+		return nil, err
+	}
+	tokenFile := filepath.Join(b.dir, "reader-token")
+	if err := os.WriteFile(tokenFile, []byte(b.cluster.Token), 0o600); err != nil {
+		return nil, err
+	}
+	var runs []Run
+	for run := 1; run <= b.o.runs; run++ {
+		fmt.Fprintf(os.Stderr, "bench: floor with %d pods, run %d/%d\n", pods, run, b.o.runs)
+		b.load.Reset()
+		start, err := b.untilReady(fmt.Sprintf("start-%d", run), "--namespace", "k8vent-floor-no-pods")
+		if err != nil {
+			return nil, err
+		}
+		list, err := b.untilReady(fmt.Sprintf("list-%d", run), "--events", "DELETED")
+		if err != nil {
+			return nil, err
+		}
+		if err := b.resetReceiver(pods); err != nil {
+			return nil, err
+		}
+		k, ops, t0, err := b.startK8vent(run)
+		if err != nil {
+			return nil, err
+		}
+		st, _, _, err := b.awaitInitial(k, ops, t0, 15*time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		syncCPU, syncThreads := k.CPUSeconds(), threadCPU(k.Pid())
+		stopK8vent(k)
+		syncS := float64(st.DoneNs-t0.UnixNano()) / 1e9
+		argv := append([]string{"java"}, strings.Fields(b.javaOpts())...)
+		argv = append(argv, "-cp", b.o.classpath, "io.k8vent.bench.ListFloor", "--server", b.cluster.Server,
+			"--token-file", tokenFile)
+		r0 := time.Now()
+		reader, err := startProc("reader", b.logPath(fmt.Sprintf("reader-%d", run)), os.Environ(), argv...)
+		if err != nil {
+			return nil, err
+		}
+		if err := reader.Wait(5 * time.Minute); err != nil {
+			return nil, fmt.Errorf("ListFloor: %v\n%s", err, reader.Tail(20))
+		}
+		readerS := time.Since(r0).Seconds()
+		if want := fmt.Sprintf("pods %d", pods); !strings.Contains(reader.Tail(1), want) {
+			return nil, fmt.Errorf("ListFloor did not read %d pods:\n%s", pods, reader.Tail(5))
+		}
+		runs = append(runs, Run{Run: run, Load: b.load.Report(), Metrics: map[string]float64{
+			"start_cpu_s":  round(start.cpu, 2),
+			"list_cpu_s":   round(list.cpu, 2),
+			"sync_cpu_s":   round(syncCPU, 2),
+			"list_share":   round(list.cpu/syncCPU, 2),
+			"reader_cpu_s": round(reader.CPUSeconds(), 2),
+			"list_s":       round(list.wall, 2),
+			"sync_s":       round(syncS, 2),
+			"reader_s":     round(readerS, 2),
+		}, Details: map[string]any{
+			"start_s":             round(start.wall, 2),
+			"start_threads_cpu_s": start.threads,
+			"list_threads_cpu_s":  list.threads,
+			"sync_threads_cpu_s":  syncThreads,
+		}})
+	}
+	return runs, nil
+}
+
+// readyRun is one k8vent run measured at /readyz 200.
+type readyRun struct {
+	wall, cpu float64
+	threads   map[string]float64
+}
+
+// untilReady starts k8vent with extra flags and stops it at its first /readyz 200 (polled every
+// 50 ms, as the sync scenario polls it), returning the wall time and CPU to that point.
+func (b *bench) untilReady(name string, extra ...string) (readyRun, error) {
+	k, ops, t0, err := b.startK8ventAs(name, extra...)
+	if err != nil {
+		return readyRun{}, err
+	}
+	defer stopK8vent(k)
+	for !ready(ops) {
+		if k.Exited() {
+			return readyRun{}, fmt.Errorf("k8vent exited:\n%s", k.Tail(20))
+		}
+		if time.Since(t0) > 15*time.Minute {
+			return readyRun{}, fmt.Errorf("k8vent not ready within 15 minutes:\n%s", k.Tail(10))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return readyRun{time.Since(t0).Seconds(), k.CPUSeconds(), threadCPU(k.Pid())}, nil
 }
 
 func (b *bench) jmh() ([]Run, []Target, error) {

@@ -33,7 +33,7 @@ public final class TlsCiphers {
   private TlsCiphers() {}
 
   /** The suites {@code context} enables by default, ChaCha20-Poly1305 ones first, the rest in the JDK's order. */
-  private static List<String> preferred(SSLContext context) {
+  public static List<String> preferred(SSLContext context) {
     String[] suites = context.createSSLEngine().getEnabledCipherSuites();
     List<String> ordered = new ArrayList<>(suites.length);
     for (String suite : suites) {

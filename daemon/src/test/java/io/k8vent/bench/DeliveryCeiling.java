@@ -161,7 +161,8 @@ public final class DeliveryCeiling {
     return new PayloadWriter(new ObjectMapper(), env).write(pod, null, PayloadWriter.EnvScope.FULL, false);
   }
 
-  private static Map<String, String> options(String[] args) {
+  /** {@code --name value} pairs, as DeliveryCeiling and {@link ListFloor} take them. */
+  static Map<String, String> options(String[] args) {
     Map<String, String> opts = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {
