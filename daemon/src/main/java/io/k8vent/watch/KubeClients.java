@@ -7,7 +7,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.k8vent.config.ConfigException;
 import io.k8vent.net.TlsCiphers;
@@ -94,30 +97,44 @@ public final class KubeClients {
   /**
    * Sets up a client as k8vent's own: pods read as sent ({@link PodSource#serialization}), HTTP over
    * Vert.x on {@code vertx} (null: fabric8's shared instance), answers such as list pages asked for
-   * and received gzip-compressed.
+   * gzip-compressed and inflated while parsed ({@link InflatingSerialization}).
    */
   public static KubernetesClientBuilder configure(KubernetesClientBuilder builder, Vertx vertx, boolean keepManagedFields) {
     return builder.withKubernetesSerialization(PodSource.serialization(keepManagedFields))
-        .withHttpClientFactory(vertx == null ? new CompressedVertxFactory() : new CompressedVertxFactory(vertx));
+        .withHttpClientFactory(vertx == null ? new ChaChaFirstVertxFactory() : new ChaChaFirstVertxFactory(vertx))
+        .withHttpClientBuilderConsumer(http -> http.addOrReplaceInterceptor(AskForGzip.NAME, new AskForGzip()));
   }
 
-  /**
-   * fabric8's Vert.x transport, asking for compressed answers (the API server gzips large lists) and
-   * offering ChaCha20-Poly1305 first ({@link TlsCiphers}).
-   */
-  static final class CompressedVertxFactory extends VertxHttpClientFactory {
-    CompressedVertxFactory() {
+  /** fabric8's Vert.x transport, offering ChaCha20-Poly1305 first ({@link TlsCiphers}). */
+  static final class ChaChaFirstVertxFactory extends VertxHttpClientFactory {
+    ChaChaFirstVertxFactory() {
       super();
     }
 
-    CompressedVertxFactory(Vertx vertx) {
+    ChaChaFirstVertxFactory(Vertx vertx) {
       super(vertx);
     }
 
     @Override
     protected void additionalConfig(WebClientOptions options) {
-      options.setDecompressionSupported(true);
       TlsCiphers.offerPreferredOnBuiltContext(options);
+    }
+  }
+
+  /**
+   * Asks for every answer but a watch gzip-compressed; the API server compresses those above 128 KiB,
+   * such as list pages (a watch streams its events as they come). The transport does not inflate
+   * them: {@link InflatingSerialization} does, while parsing.
+   */
+  static final class AskForGzip implements Interceptor {
+    static final String NAME = "k8vent-ask-for-gzip";
+
+    @Override
+    public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+      String query = request.uri().getRawQuery();
+      if ("GET".equals(request.method()) && (query == null || !query.contains("watch=true"))) {
+        builder.setHeader("Accept-Encoding", "gzip");
+      }
     }
   }
 

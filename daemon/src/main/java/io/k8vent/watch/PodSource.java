@@ -82,6 +82,8 @@ public final class PodSource implements AutoCloseable {
    * every field the server sent as null (e.g. {@code lastProbeTime: null}) and fails on fields of
    * unexpected type. Mapping v1/Pod to the generic type keeps the pod as the server sent it.
    *
+   * <p>Answers asked for gzip-compressed are inflated while parsed ({@link InflatingSerialization}).
+   *
    * <p>Field names are not interned into the JVM's string table: a pod brings names of its own,
    * such as its IP as a key of managedFields ({@code k:{"ip":"10.244.0.7"}}), which Jackson reads
    * even to skip them, so every pod interned a name nothing looks up again (BENCHMARKS.md, round 9).
@@ -94,7 +96,7 @@ public final class PodSource implements AutoCloseable {
     if (!keepManagedFields) {
       mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
     }
-    KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
+    KubernetesSerialization serialization = new InflatingSerialization(mapper);
     serialization.registerKubernetesResource("v1", "Pod", GenericKubernetesResource.class);
     return serialization;
   }
