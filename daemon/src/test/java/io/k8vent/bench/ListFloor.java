@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8vent.net.TlsCiphers;
+import io.k8vent.testing.TrustAnyServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,14 +17,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The floor of bench/run's {@code floor} scenario: every pod of the cluster listed the way k8vent
@@ -36,8 +34,8 @@ import javax.net.ssl.X509TrustManager;
  * ListFloor --server https://127.0.0.1:PORT --token-file FILE
  * </pre>
  *
- * The bench API server's certificate is self-signed, so this tool trusts any certificate; it is
- * never pointed at anything but the harness's loopback API server.
+ * The bench API server's certificate is self-signed, so this tool trusts any server ({@link
+ * TrustAnyServer}); it is never pointed at anything but the harness's loopback API server.
  */
 public final class ListFloor {
   private static final int PAGE_SIZE = 100;
@@ -48,8 +46,7 @@ public final class ListFloor {
     Map<String, String> opts = DeliveryCeiling.options(args);
     String server = opts.get("server");
     String token = Files.readString(Path.of(opts.get("token-file"))).trim();
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(null, new TrustManager[] {new TrustAll()}, null);
+    SSLContext tls = TrustAnyServer.context();
     SSLParameters params = tls.getDefaultSSLParameters();
     params.setCipherSuites(TlsCiphers.preferred(tls).toArray(String[]::new));
     HttpClient client = HttpClient.newBuilder().sslContext(tls).sslParameters(params)
@@ -127,19 +124,5 @@ public final class ListFloor {
       }
     }
     return pod;
-  }
-
-  /** Trusts any server certificate: the harness's API server has a self-signed one. */
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

@@ -15,12 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Real API servers for the integration tests: {@link LocalKubeCluster} on binaries that
@@ -82,25 +77,7 @@ public final class KubeApiServer {
 
   /** GET {@code path} as admin and return the body exactly as the server sent it. */
   public static String get(LocalKubeCluster.ApiServer server, String path) {
-    SSLContext trustAll;
-    try {
-      trustAll = SSLContext.getInstance("TLS");
-      trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      }}, null);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-    HttpResponse<String> r = RawHttp.send(HttpClient.newBuilder().sslContext(trustAll).build(),
+    HttpResponse<String> r = RawHttp.send(HttpClient.newBuilder().sslContext(TrustAnyServer.context()).build(),
         HttpRequest.newBuilder(URI.create(server.url() + path))
             .header("Authorization", "Bearer " + LocalKubeCluster.ADMIN_TOKEN)
             .header("Accept", "application/json").build());
