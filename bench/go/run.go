@@ -891,8 +891,13 @@ func fileSize(path string) int64 {
 var engineMain = "io.k8vent.bench.DeliveryCeiling"
 
 func (b *bench) startEngine(name string, args ...string) (*Proc, error) {
+	return b.startJava(name, engineMain, args...)
+}
+
+// startJava runs a main class of the benchmark classpath in a JVM with k8vent's flags, logging to name.log.
+func (b *bench) startJava(name, mainClass string, args ...string) (*Proc, error) {
 	argv := append([]string{"java"}, strings.Fields(b.javaOpts())...)
-	argv = append(argv, "-cp", b.o.classpath, engineMain)
+	argv = append(argv, "-cp", b.o.classpath, mainClass)
 	return startProc(name, b.logPath(name), os.Environ(), append(argv, args...)...)
 }
 
@@ -945,20 +950,10 @@ func (b *bench) startup(pods int) ([]Run, error) {
 		if err != nil {
 			return nil, err
 		}
-		readyMs := -1.0
-		for readyMs < 0 {
-			if k.Exited() {
-				return nil, fmt.Errorf("k8vent exited:\n%s", k.Tail(20))
-			}
-			if time.Since(t0) > time.Minute {
-				return nil, fmt.Errorf("k8vent not ready within a minute:\n%s", k.Tail(10))
-			}
-			if ready(ops) {
-				readyMs = float64(time.Since(t0).Microseconds()) / 1000
-			} else {
-				time.Sleep(5 * time.Millisecond)
-			}
+		if err := awaitReady(k, ops, t0, time.Minute, 5*time.Millisecond); err != nil {
+			return nil, err
 		}
+		readyMs := float64(time.Since(t0).Microseconds()) / 1000
 		st, _, _, err := b.awaitInitial(k, ops, t0, 5*time.Minute)
 		if err != nil {
 			return nil, err
@@ -1020,11 +1015,9 @@ func (b *bench) floor(pods int) ([]Run, error) {
 		syncCPU, syncThreads := k.CPUSeconds(), threadCPU(k.Pid())
 		stopK8vent(k)
 		syncS := float64(st.DoneNs-t0.UnixNano()) / 1e9
-		argv := append([]string{"java"}, strings.Fields(b.javaOpts())...)
-		argv = append(argv, "-cp", b.o.classpath, "io.k8vent.bench.ListFloor", "--server", b.cluster.Server,
-			"--token-file", tokenFile)
 		r0 := time.Now()
-		reader, err := startProc("reader", b.logPath(fmt.Sprintf("reader-%d", run)), os.Environ(), argv...)
+		reader, err := b.startJava(fmt.Sprintf("reader-%d", run), "io.k8vent.bench.ListFloor",
+			"--server", b.cluster.Server, "--token-file", tokenFile)
 		if err != nil {
 			return nil, err
 		}
@@ -1068,16 +1061,25 @@ func (b *bench) untilReady(name string, extra ...string) (readyRun, error) {
 		return readyRun{}, err
 	}
 	defer stopK8vent(k)
-	for !ready(ops) {
-		if k.Exited() {
-			return readyRun{}, fmt.Errorf("k8vent exited:\n%s", k.Tail(20))
-		}
-		if time.Since(t0) > 15*time.Minute {
-			return readyRun{}, fmt.Errorf("k8vent not ready within 15 minutes:\n%s", k.Tail(10))
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := awaitReady(k, ops, t0, 15*time.Minute, 50*time.Millisecond); err != nil {
+		return readyRun{}, err
 	}
 	return readyRun{time.Since(t0).Seconds(), k.CPUSeconds(), threadCPU(k.Pid())}, nil
+}
+
+// awaitReady polls k8vent's /readyz every `every` until it answers 200, k8vent exits, or `timeout`
+// has passed since t0.
+func awaitReady(k *Proc, ops int, t0 time.Time, timeout, every time.Duration) error {
+	for !ready(ops) {
+		if k.Exited() {
+			return fmt.Errorf("k8vent exited:\n%s", k.Tail(20))
+		}
+		if time.Since(t0) > timeout {
+			return fmt.Errorf("k8vent not ready within %s:\n%s", timeout, k.Tail(10))
+		}
+		time.Sleep(every)
+	}
+	return nil
 }
 
 func (b *bench) jmh() ([]Run, []Target, error) {

@@ -14,8 +14,11 @@ import java.util.zip.GZIPInputStream;
  * for compressed answers ({@link KubeClients.AskForGzip}) and leaves them compressed through the HTTP
  * transport: fabric8 collects each list page whole before parsing it, and a page inflated by the
  * transport was grown in doubling buffers and then copied twice, each time at about eight times its
- * compressed size (BENCHMARKS.md, round 11). Here the page is inflated as Jackson reads it. An answer
- * is compressed when it starts with gzip's two magic bytes, which no JSON or YAML text does.
+ * compressed size (BENCHMARKS.md, round 11). Here the page is inflated as Jackson reads it, by the
+ * JDK's {@link GZIPInputStream}. The one step not left to a library is telling a compressed answer
+ * from a plain one: fabric8 hands the serialization the body without its Content-Encoding header, so
+ * an answer counts as compressed when it starts with gzip's two magic bytes, which no JSON or YAML
+ * text does.
  */
 final class InflatingSerialization extends KubernetesSerialization {
   /** Compressed bytes read from the page at a time. */
