@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * List pages are asked for gzip-compressed, as the API server sends large ones, and read exactly;
  * watches are not asked for compression. The API server here is the JDK's HTTP server on loopback,
- * answering the pod list (compressed when asked, or always plain) and 404 to the watch.
+ * answering the pod list (compressed when asked, or always plain) and 404 to the watch. Each run waits
+ * for the watch request, which the informer sends after the list has been handed on.
  */
 class CompressedListTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,6 +42,7 @@ class CompressedListTest {
   private record Seen(String query, String acceptEncoding, boolean compressed) {}
 
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Void> watchTried = new CompletableFuture<>();
   private HttpServer server;
 
   @AfterEach
@@ -102,6 +105,7 @@ class CompressedListTest {
         PodSource source = new PodSource(client, List.of(), "atomist.com/k8vent", Selection.DEFAULT, events::add,
             new WatchStatus(new WatchObserver() {}))) {
       source.start().get(30, TimeUnit.SECONDS);
+      watchTried.get(30, TimeUnit.SECONDS);
     }
     return events;
   }
@@ -113,6 +117,7 @@ class CompressedListTest {
     boolean gzip = !watch && compress && acceptEncoding != null && acceptEncoding.contains("gzip");
     seen.add(new Seen(query, acceptEncoding, gzip));
     if (watch) {
+      watchTried.complete(null);
       exchange.sendResponseHeaders(404, -1);
       exchange.close();
       return;
