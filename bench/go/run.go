@@ -202,7 +202,7 @@ func runScenario(scenario string, o options) error {
 		targets = []Target{
 			{"engine_per_s", "k8vent engine deliveries/s", "1/s", atLeast(5000)},
 			{"receiver_ceiling_per_s", "receiver ceiling (wrk) requests/s", "1/s", nil},
-			{"ratio", "engine / ceiling", "", atLeast(0.5)},
+			{"ratio", "engine / ceiling", "", atLeast(0.6)},
 			{"engine_cores", "engine JVM CPU", "cores", nil},
 			{"receiver_cores_engine", "receiver CPU while fed by k8vent", "cores", nil},
 			{"receiver_cores_wrk", "receiver CPU while fed by wrk", "cores", nil},
