@@ -853,6 +853,7 @@ wrk.headers["X-K8vent-Event"] = "MODIFIED"
 			Failures  float64 `json:"failures"`
 			CPU       float64 `json:"measured_cpu_seconds"`
 			Total     float64 `json:"total_seconds"`
+			Window    float64 `json:"window"`
 		}
 		if err := readJSON(out, &er); err != nil {
 			return nil, err
@@ -875,6 +876,7 @@ wrk.headers["X-K8vent-Event"] = "MODIFIED"
 			"engine_failures":             er.Failures,
 			"engine_requests_at_receiver": est.Requests,
 			"body_bytes":                  fileSize(body),
+			"engine_window":               er.Window,
 		}})
 	}
 	return runs, nil

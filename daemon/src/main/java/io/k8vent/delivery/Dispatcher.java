@@ -21,7 +21,7 @@ public final class Dispatcher implements AutoCloseable {
   /** How long an annotation URL's queue outlives its last delivery. */
   static final Duration IDLE_ANNOTATION_QUEUE = Duration.ofMinutes(2);
   /** Body bytes a queue keeps as they are; more wait deflated (BENCHMARKS.md, outage). */
-  static final long QUEUE_BODY_BUDGET = 8L << 20;
+  public static final long QUEUE_BODY_BUDGET = 8L << 20;
 
   private final HttpSender sender;
   private final RetryPolicy retryPolicy;

@@ -38,8 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  */
 public final class DeliveryCeiling {
-  /** Deliveries submitted but not yet finished: enough to keep every connection busy. */
-  private static final int WINDOW = 4096;
+  /**
+   * At most this many deliveries submitted but not yet finished: enough to keep every connection busy,
+   * and few enough that their bodies fit in a queue's budget, so none is held deflated.
+   */
+  private static final int MAX_WINDOW = 4096;
 
   private DeliveryCeiling() {}
 
@@ -56,7 +59,8 @@ public final class DeliveryCeiling {
     long warmup = Long.parseLong(opts.getOrDefault("warmup", "30000"));
     long count = Long.parseLong(opts.getOrDefault("count", "150000"));
 
-    Counting observer = new Counting(warmup, warmup + count);
+    int window = (int) Math.min(MAX_WINDOW, Dispatcher.QUEUE_BODY_BUDGET / body.length);
+    Counting observer = new Counting(warmup, warmup + count, window);
     HttpSender sender = new HttpSender(Duration.ofSeconds(5), Duration.ofSeconds(10), null, "k8vent/bench");
     Dispatcher dispatcher = new Dispatcher(sender, RetryPolicy.defaults(), maxInFlight, observer, java.util.Set.of(url), 1, 1024);
     long start = System.nanoTime();
@@ -68,9 +72,9 @@ public final class DeliveryCeiling {
     double cpu = (observer.endCpuNanos - observer.startCpuNanos) / 1e9;
     String json = String.format(Locale.ROOT,
         "{\"delivered\":%d,\"seconds\":%.3f,\"per_second\":%.1f,\"failures\":%d,\"measured_cpu_seconds\":%.3f,"
-            + "\"total_seconds\":%.3f,\"max_in_flight\":%d,\"body_bytes\":%d}",
+            + "\"total_seconds\":%.3f,\"max_in_flight\":%d,\"body_bytes\":%d,\"window\":%d}",
         count, seconds, count / seconds, observer.failures.get(), cpu, (observer.endNanos - start) / 1e9,
-        maxInFlight, body.length);
+        maxInFlight, body.length, window);
     if (opts.containsKey("out")) {
       Files.writeString(Path.of(opts.get("out")), json);
     }
@@ -89,7 +93,7 @@ public final class DeliveryCeiling {
 
   /** Counts finished deliveries and notes the time and CPU at the start and end of the measurement. */
   private static final class Counting implements DeliveryObserver {
-    final Semaphore window = new Semaphore(WINDOW);
+    final Semaphore window;
     final AtomicLong finished = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     final CountDownLatch done = new CountDownLatch(1);
@@ -100,7 +104,8 @@ public final class DeliveryCeiling {
     volatile long endNanos;
     volatile long endCpuNanos;
 
-    Counting(long startAt, long endAt) {
+    Counting(long startAt, long endAt, int window) {
+      this.window = new Semaphore(window);
       this.startAt = startAt;
       this.endAt = endAt;
     }
