@@ -24,6 +24,8 @@ import io.k8vent.watch.WatchStatus;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -52,7 +54,8 @@ public final class Daemon implements AutoCloseable {
     WebhookSafety safety = settings.safety();
     Set<URI> operatorUrls = Set.copyOf(settings.webhooks());
     Destinations destinations = new Destinations(operatorUrls,
-        new DestinationGuard(safety.denyPrivate(), safety.allowCidrs(), apiServerAddresses(client)));
+        new DestinationGuard(safety.denyPrivate(), safety.allowCidrs(), apiServerAddresses(client),
+            ownAddresses()));
     HttpSender sender = new HttpSender(vertx, settings.connectTimeout(), settings.requestTimeout(),
         settings.webhookCas(), new DeliveryHeaders("k8vent/" + Version.VERSION), destinations, settings.maxInFlight());
     this.dispatcher = new Dispatcher(sender, settings.retryPolicy(), settings.maxInFlight(),
@@ -81,6 +84,21 @@ public final class Daemon implements AutoCloseable {
     } catch (UnknownHostException e) {
       LOG.warn("cannot resolve the API server's host {}: {}; annotation webhooks are checked without it",
           master.getHost(), e.getMessage());
+      return Set.of();
+    }
+  }
+
+  /**
+   * This host's addresses but loopback, which annotation webhooks may never target: a pod author
+   * could otherwise point k8vent at its own ops endpoint and hold its connections.
+   */
+  static Set<InetAddress> ownAddresses() {
+    try {
+      return NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+          .filter(a -> !a.isLoopbackAddress()).collect(Collectors.toUnmodifiableSet());
+    } catch (SocketException e) {
+      LOG.warn("cannot list this host's network addresses: {}; annotation webhooks are checked without them",
+          e.getMessage());
       return Set.of();
     }
   }

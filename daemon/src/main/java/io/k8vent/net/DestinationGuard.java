@@ -7,14 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Which addresses webhooks chosen by pod annotations may reach. Refused by default: loopback,
  * link-local (which holds the cloud metadata address 169.254.169.254), the other cloud metadata
- * addresses, unspecified, multicast, broadcast and reserved ranges, and the Kubernetes API server
- * itself (its address and port, whatever else is allowed). {@code denyPrivate} adds the RFC 1918,
- * shared (100.64.0.0/10) and unique-local IPv6 ranges. Ranges in {@code allowed} are admitted again
- * (the API server never is). Judged on the address k8vent connects to, never on a name.
+ * addresses, unspecified, multicast, broadcast and reserved ranges, the Kubernetes API server
+ * itself (its address and port, whatever else is allowed) and k8vent's own addresses (every port: its
+ * ops endpoint and anything sharing its pod's network). {@code denyPrivate} adds the RFC 1918, shared
+ * (100.64.0.0/10) and unique-local IPv6 ranges. Ranges in {@code allowed} are admitted again (the API
+ * server and k8vent's own addresses never are). Judged on the address k8vent connects to, never on a
+ * name.
  */
 public final class DestinationGuard {
   private record Rule(Cidr range, String kind) {}
@@ -33,8 +36,14 @@ public final class DestinationGuard {
   private final List<Rule> denied;
   private final List<Cidr> allowed;
   private final Set<InetSocketAddress> apiServer;
+  private final Set<InetAddress> own;
 
-  public DestinationGuard(boolean denyPrivate, List<Cidr> allowed, Set<InetSocketAddress> apiServer) {
+  /**
+   * @param apiServer where the API server listens
+   * @param own this host's addresses but loopback (refused anyway, and re-admitted only by {@code allowed})
+   */
+  public DestinationGuard(boolean denyPrivate, List<Cidr> allowed, Set<InetSocketAddress> apiServer,
+      Set<InetAddress> own) {
     List<Rule> rules = new ArrayList<>(ALWAYS);
     if (denyPrivate) {
       rules.addAll(PRIVATE);
@@ -42,6 +51,7 @@ public final class DestinationGuard {
     this.denied = List.copyOf(rules);
     this.allowed = List.copyOf(allowed);
     this.apiServer = Set.copyOf(apiServer);
+    this.own = own.stream().map(Cidr::normalize).collect(Collectors.toUnmodifiableSet());
   }
 
   private static Rule rule(String cidr, String kind) {
@@ -55,6 +65,9 @@ public final class DestinationGuard {
       if (api.getPort() == port && Cidr.normalize(api.getAddress()).equals(a)) {
         return Optional.of(a.getHostAddress() + ":" + port + " is the Kubernetes API server");
       }
+    }
+    if (own.contains(a)) {
+      return Optional.of(a.getHostAddress() + " is k8vent's own address");
     }
     if (allowed.stream().anyMatch(c -> c.contains(a))) {
       return Optional.empty();

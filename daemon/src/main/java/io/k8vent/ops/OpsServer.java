@@ -24,8 +24,11 @@ import java.util.function.Supplier;
  * kubelet's probes waiting: there is a thread for every connection allowed ({@link #MAX_CONNECTIONS}),
  * idle ones end after a while, and a connection whose request is not complete within
  * {@link #REQUEST_SECONDS} (or whose response is not taken within {@link #RESPONSE_SECONDS}) is
- * closed. The JDK server reads those limits from system properties once, when the first server of
- * the process is created, so they are set here before that, unless the operator set them.
+ * closed. Every answer closes its connection: the JDK server counts idle connections against
+ * {@link #MAX_CONNECTIONS}, so clients keeping theirs open after an answer would otherwise shut the
+ * probes out (probes open a connection each anyway). The JDK server reads those limits from system
+ * properties once, when the first server of the process is created, so they are set here before
+ * that, unless the operator set them.
  */
 public final class OpsServer implements AutoCloseable {
   /** Null when all is well, else a one-line reason. */
@@ -111,6 +114,7 @@ public final class OpsServer implements AutoCloseable {
 
   private static void respond(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
     ex.getResponseHeaders().set("Content-Type", contentType);
+    ex.getResponseHeaders().set("Connection", "close");
     ex.sendResponseHeaders(status, body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);

@@ -24,7 +24,7 @@ class DestinationGuardTest {
 
   @Test
   void refusesLoopbackLinkLocalMetadataMulticastUnspecifiedAndTheApiServerByDefault() throws Exception {
-    DestinationGuard guard = new DestinationGuard(false, List.of(), Set.of(API));
+    DestinationGuard guard = new DestinationGuard(false, List.of(), Set.of(API), Set.of());
 
     assertThat(guard.refusal(ip("127.0.0.1"), 80)).hasValueSatisfying(r -> assertThat(r).contains("loopback"));
     assertThat(guard.refusal(ip("127.1.2.3"), 80)).isPresent();
@@ -46,7 +46,7 @@ class DestinationGuardTest {
 
   @Test
   void denyPrivateAddsPrivateRangesAndAllowReadmitsARangeButNeverTheApiServer() throws Exception {
-    DestinationGuard strict = new DestinationGuard(true, List.of(), Set.of(API));
+    DestinationGuard strict = new DestinationGuard(true, List.of(), Set.of(API), Set.of());
     assertThat(strict.refusal(ip("10.1.2.3"), 80)).hasValueSatisfying(r -> assertThat(r).contains("private"));
     assertThat(strict.refusal(ip("172.20.0.1"), 80)).isPresent();
     assertThat(strict.refusal(ip("192.168.0.1"), 80)).isPresent();
@@ -56,10 +56,22 @@ class DestinationGuardTest {
 
     DestinationGuard allowing = new DestinationGuard(true,
         List.of(Cidr.parse("10.0.0.0/8", "--webhook-allow-cidr"), Cidr.parse("127.0.0.0/8", "--webhook-allow-cidr")),
-        Set.of(API));
+        Set.of(API), Set.of());
     assertThat(allowing.refusal(ip("10.1.2.3"), 80)).isEmpty();
     assertThat(allowing.refusal(ip("127.0.0.1"), 80)).isEmpty();
     assertThat(allowing.refusal(ip("10.96.0.1"), 443)).isPresent();
+  }
+
+  @Test
+  void k8ventsOwnAddressesAreRefusedOnEveryPortEvenWhenTheirRangeIsAllowed() throws Exception {
+    DestinationGuard guard = new DestinationGuard(false, List.of(Cidr.parse("10.0.0.0/8", "--webhook-allow-cidr")),
+        Set.of(API), Set.of(ip("10.244.1.7"), ip("fd00:10:244::7")));
+
+    assertThat(guard.refusal(ip("10.244.1.7"), 8080)).hasValueSatisfying(r -> assertThat(r).contains("k8vent's own"));
+    assertThat(guard.refusal(ip("10.244.1.7"), 443)).isPresent();
+    assertThat(guard.refusal(ip("::ffff:10.244.1.7"), 8080)).as("IPv4-mapped").isPresent();
+    assertThat(guard.refusal(ip("fd00:10:244:0:0:0:0:7"), 8080)).isPresent();
+    assertThat(guard.refusal(ip("10.244.1.8"), 8080)).isEmpty();
   }
 
   @Test
@@ -73,7 +85,7 @@ class DestinationGuardTest {
   void aNameIsJudgedByTheAddressItResolvesToAndOperatorUrlsAreNotJudged() throws Exception {
     URI byName = URI.create("http://localhost:9/hook");
     URI operators = URI.create("http://127.0.0.1:9/operator");
-    try (Destinations destinations = new Destinations(Set.of(operators), new DestinationGuard(false, List.of(), Set.of()))) {
+    try (Destinations destinations = new Destinations(Set.of(operators), new DestinationGuard(false, List.of(), Set.of(), Set.of()))) {
       assertThatThrownBy(() -> destinations.resolve(byName).get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(Destinations.RefusedException.class)
           .hasMessageContaining("localhost").hasMessageContaining("loopback");

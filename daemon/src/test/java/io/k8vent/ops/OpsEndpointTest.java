@@ -22,7 +22,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -131,6 +133,29 @@ class OpsEndpointTest {
       assertThat(get("/readyz").statusCode()).isEqualTo(200);
     } finally {
       for (Socket s : stalled) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void everyAnswerClosesItsConnectionSoIdleClientsCannotCrowdOutTheProbes() throws Exception {
+    startOps(() -> null, () -> null);
+    List<Socket> answered = new ArrayList<>();
+    try {
+      for (int i = 0; i < OpsServer.MAX_CONNECTIONS + 8; i++) {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), opsPort);
+        answered.add(s);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        // Read to the end: the server closes the connection once it has answered.
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(answer).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close").endsWith("ok\n");
+      }
+
+      assertThat(get("/healthz").statusCode()).isEqualTo(200);
+    } finally {
+      for (Socket s : answered) {
         s.close();
       }
     }

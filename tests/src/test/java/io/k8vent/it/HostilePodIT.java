@@ -24,7 +24,9 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
@@ -103,6 +105,36 @@ class HostilePodIT {
         await("the API server refused").atMost(Duration.ofSeconds(30))
             .until(() -> counter(metrics, "k8vent_webhooks_refused", "destination") >= 1);
         assertThat(admin.pods().inNamespace(ns).list().getItems()).hasSize(1);
+      } finally {
+        daemon.close();
+      }
+    }
+  }
+
+  @Test
+  void k8ventsOwnAddressStaysRefusedEvenWhenItsRangeIsAllowed() throws Exception {
+    InetAddress own = NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+        .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()).findFirst()
+        .orElseThrow(() -> new AssertionError("this test needs a non-loopback IPv4 address on the machine"));
+    LocalKubeCluster cluster = KubeApiServer.shared();
+    try (KubernetesClient admin = cluster.adminClient();
+        WebhookReceiver global = new WebhookReceiver();
+        WebhookReceiver team = new WebhookReceiver();
+        WebhookReceiver onOwnAddress = new WebhookReceiver(own);
+        KubernetesClient client = k8ventClient(cluster.apiServer().url(), LocalKubeCluster.ADMIN_TOKEN)) {
+      String ns = namespace(admin, "self-target");
+      Settings settings = TestSettings.inNamespace(TestSettings.withSafety(TestSettings.forUrls(global.url()),
+          TestSettings.allowing(WebhookSafety.defaults(), Cidr.parse("0.0.0.0/0", "--webhook-allow-cidr"))), ns);
+      Metrics metrics = new Metrics(settings.webhooks());
+      Daemon daemon = startDaemon(settings, client, ENV, metrics, metrics);
+      try {
+        String annotation = "{\"webhooks\":[\"" + onOwnAddress.url("/ops") + "\",\"" + team.url() + "\"]}";
+        admin.pods().inNamespace(ns).resource(pod(ns, "self", k8vent(annotation))).create();
+
+        waitFor(team, ns + "/self", "ADDED");
+        await("k8vent's own address refused").atMost(Duration.ofSeconds(30))
+            .until(() -> counter(metrics, "k8vent_webhooks_refused", "destination") >= 1);
+        assertThat(onOwnAddress.requests()).as("nothing sent to " + own.getHostAddress()).isEmpty();
       } finally {
         daemon.close();
       }
