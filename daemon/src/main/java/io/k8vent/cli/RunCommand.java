@@ -158,7 +158,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--webhook-allow-cidr", paramLabel = "CIDR",
       description = "Let annotation webhooks reach this address range although it is refused by default "
-          + "(loopback, link-local, metadata, ...; e.g. 127.0.0.0/8 for tests); repeatable. The API server stays refused. "
+          + "(loopback, link-local, metadata, ...; e.g. 127.0.0.0/8 for tests); repeatable. The API server and k8vent's own addresses stay refused. "
           + "Default: none. Env: K8VENT_WEBHOOK_ALLOW_CIDR (comma-separated).")
   List<String> webhookAllowCidr;
 
@@ -178,7 +178,8 @@ final class RunCommand implements Callable<Integer> {
   String maxAnnotationWebhooks;
 
   @Option(names = "--max-requests-in-flight", paramLabel = "N",
-      description = "Webhook requests in flight at most over all URLs. Default: 256. Env: K8VENT_MAX_REQUESTS_IN_FLIGHT.")
+      description = "Webhook requests in flight at most over all URLs; --max-in-flight for each --url webhook (up to "
+          + "half) is room annotation webhooks never take. Default: 256. Env: K8VENT_MAX_REQUESTS_IN_FLIGHT.")
   String maxRequestsInFlight;
 
   @Option(names = "--max-in-flight", paramLabel = "N",

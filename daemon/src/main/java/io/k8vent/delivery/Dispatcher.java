@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * Owns one {@link WebhookQueue} per webhook URL, created the first time a URL is used. The
  * operator's URLs keep their queue for good; a URL chosen by a pod annotation has one while it has
  * work and for {@link #IDLE_ANNOTATION_QUEUE} after, and at most {@code maxAnnotationQueues} such
- * URLs have a queue at once. Requests in flight over all queues are capped by one budget.
+ * URLs have a queue at once. Requests in flight over all queues are capped by one budget, which keeps
+ * room for the operator's URLs: {@code maxInFlight} each, up to half the budget.
  */
 public final class Dispatcher implements AutoCloseable {
   /** How long an annotation URL's queue outlives its last delivery. */
@@ -61,7 +62,8 @@ public final class Dispatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.budget = new InFlightBudget(maxRequestsInFlight, timer);
+    this.budget = new InFlightBudget(maxRequestsInFlight,
+        (int) Math.min((long) this.operatorUrls.size() * maxInFlight, maxRequestsInFlight / 2), this.operatorUrls, timer);
     long sweep = IDLE_ANNOTATION_QUEUE.toMillis() / 2;
     timer.scheduleWithFixedDelay(this::removeIdleQueues, sweep, sweep, TimeUnit.MILLISECONDS);
   }

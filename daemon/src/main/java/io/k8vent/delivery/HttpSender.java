@@ -54,6 +54,10 @@ import javax.net.ssl.X509TrustManager;
  * and the connection closed after that; status line and headers are capped by the client's
  * decoder. Redirects are not followed. The address comes from {@link Destinations}, which refuses
  * forbidden destinations for URLs the operator did not configure.
+ *
+ * <p>The operator's URLs and pods' annotation URLs have a client each, so connections to one address
+ * are pooled apart: annotation URLs on the operator's webhook host (another path, say one that
+ * answers slowly) wait for their own connections, never for the operator's.
  */
 public final class HttpSender implements AutoCloseable {
   /** Bytes of an answer's body read at most (for the log excerpt and Atomist's correlation_id). */
@@ -72,7 +76,8 @@ public final class HttpSender implements AutoCloseable {
 
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final HttpClient client;
+  private final HttpClient operatorClient;
+  private final HttpClient annotationClient;
   private final Destinations destinations;
   private final DeliveryHeaders headers;
   private final Duration requestTimeout;
@@ -120,13 +125,18 @@ public final class HttpSender implements AutoCloseable {
     }
     // A failing connection fails its request, which classifies and logs it once; the connection's
     // own handler stays quiet, or every hostile answer would also be an ERROR line from Vert.x.
-    this.client = vertx.httpClientBuilder()
+    this.operatorClient = client(vertx, options, maxConnectionsPerDestination);
+    this.annotationClient = client(vertx, options, maxConnectionsPerDestination);
+    // One timer for all attempts instead of one each: deadlines are kept to within DEADLINE_SWEEP.
+    this.sweeper = vertx.setPeriodic(DEADLINE_SWEEP.toMillis(), id -> sweepDeadlines());
+  }
+
+  private static HttpClient client(Vertx vertx, HttpClientOptions options, int maxConnectionsPerDestination) {
+    return vertx.httpClientBuilder()
         .with(options)
         .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerDestination))
         .withConnectHandler(connection -> connection.exceptionHandler(ignored -> { }))
         .build();
-    // One timer for all attempts instead of one each: deadlines are kept to within DEADLINE_SWEEP.
-    this.sweeper = vertx.setPeriodic(DEADLINE_SWEEP.toMillis(), id -> sweepDeadlines());
   }
 
   public CompletableFuture<SendResult> send(URI url, Delivery delivery) {
@@ -134,9 +144,10 @@ public final class HttpSender implements AutoCloseable {
     inFlight.add(attempt);
     attempt.result.whenComplete((r, e) -> inFlight.remove(attempt));
     Endpoint endpoint = endpoint(url);
+    HttpClient client = destinations.trusted(url) ? operatorClient : annotationClient;
     RequestOptions resolved = endpoint.resolved();
     if (resolved != null) {
-      request(resolved, delivery, attempt);
+      request(client, resolved, delivery, attempt);
       return attempt.result;
     }
     destinations.resolve(url).whenComplete((address, error) -> {
@@ -144,7 +155,7 @@ public final class HttpSender implements AutoCloseable {
         // Never complete on the caller's thread: the queue starts its next send from the callback.
         vertx.runOnContext(v -> attempt.failed(error));
       } else {
-        request(endpoint.resolvedTo(address), delivery, attempt);
+        request(client, endpoint.resolvedTo(address), delivery, attempt);
       }
     });
     return attempt.result;
@@ -207,7 +218,7 @@ public final class HttpSender implements AutoCloseable {
     }
   }
 
-  private void request(RequestOptions options, Delivery delivery, Attempt attempt) {
+  private void request(HttpClient client, RequestOptions options, Delivery delivery, Attempt attempt) {
     client.request(options).onComplete(opened -> {
       if (opened.failed()) {
         attempt.failed(opened.cause());
@@ -222,7 +233,7 @@ public final class HttpSender implements AutoCloseable {
       request.send(Buffer.buffer(Unpooled.wrappedBuffer(delivery.body()))).onComplete(answered -> {
         if (answered.failed() && answered.cause() instanceof HttpClosedException && attempt.mayResend()) {
           // A kept-alive connection the webhook had closed while idle: once more on a new one.
-          request(options, delivery, attempt);
+          request(client, options, delivery, attempt);
         } else if (answered.failed()) {
           attempt.failed(answered.cause());
         } else {
@@ -398,7 +409,8 @@ public final class HttpSender implements AutoCloseable {
   @Override
   public void close() {
     vertx.cancelTimer(sweeper);
-    client.close();
+    operatorClient.close();
+    annotationClient.close();
     destinations.close();
     if (ownsVertx) {
       vertx.close();

@@ -1,49 +1,146 @@
 package io.k8vent.delivery;
 
+import java.net.URI;
 import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Caps webhook requests in flight over all queues. A queue that finds no room waits in line and is
- * woken, on {@code wakeups}, when a request ends; it never holds this lock while taking its own, so
- * the two locks cannot deadlock.
+ * Caps webhook requests in flight over all queues, keeping room for the operator's webhooks: the
+ * queues of pods' annotation URLs together never hold more than {@code limit - reserved}, so however
+ * many slow webhooks pod authors point at, the operator's queues always find {@code reserved}
+ * requests' room.
+ *
+ * <p>Queues that find no room wait in line, one line for the operator's queues and one for the
+ * others, and are served in turn: the room a finished request frees is handed to the first queue in
+ * line (the operator's line first) rather than left for whoever asks next, so a busy queue that
+ * starts its next request at once cannot keep a waiting one out. The queue handed room is woken on
+ * {@code wakeups}; room it no longer needs is passed on. No queue's lock is held while this one's is
+ * taken, so the two locks cannot deadlock.
  */
 final class InFlightBudget {
-  private final int limit;
-  private final Executor wakeups;
-  private final ArrayDeque<WebhookQueue> waiting = new ArrayDeque<>();
-  private int inFlight;
+  /** A queue as the budget sees it. */
+  interface Waiter {
+    URI url();
 
-  InFlightBudget(int limit, Executor wakeups) {
+    /** Room was handed over: start a request with it, or give it back with {@link #giveBack}. */
+    void wake();
+  }
+
+  private final int limit;
+  private final int annotationLimit;
+  private final Set<URI> operatorUrls;
+  private final Executor wakeups;
+  private final ArrayDeque<Waiter> operatorsWaiting = new ArrayDeque<>();
+  private final ArrayDeque<Waiter> othersWaiting = new ArrayDeque<>();
+  /** Queues handed room they have not used yet. */
+  private final Set<Waiter> handedRoom = Collections.newSetFromMap(new IdentityHashMap<>());
+  private int inFlight;
+  private int annotationInFlight;
+
+  /**
+   * @param limit requests in flight at most, over all queues
+   * @param reserved room only the operator's queues may use (less than {@code limit})
+   * @param operatorUrls the operator's webhooks
+   */
+  InFlightBudget(int limit, int reserved, Set<URI> operatorUrls, Executor wakeups) {
+    if (reserved < 0 || reserved >= limit) {
+      throw new IllegalArgumentException("reserved " + reserved + " must be from 0 to less than the limit " + limit);
+    }
     this.limit = limit;
+    this.annotationLimit = limit - reserved;
+    this.operatorUrls = Set.copyOf(operatorUrls);
     this.wakeups = wakeups;
   }
 
-  /** Takes room for one request, or puts {@code queue} in line to be woken and returns false. */
-  synchronized boolean tryAcquire(WebhookQueue queue) {
-    if (inFlight < limit) {
-      inFlight++;
+  /**
+   * Takes room for one request: room handed to {@code queue}, or free room no queue of its kind is
+   * waiting for. Otherwise puts {@code queue} in line, to be woken when room is handed to it, and
+   * returns false.
+   */
+  synchronized boolean tryAcquire(Waiter queue) {
+    if (handedRoom.remove(queue)) {
       return true;
     }
-    if (!waiting.contains(queue)) {
-      waiting.add(queue);
+    ArrayDeque<Waiter> line = operator(queue) ? operatorsWaiting : othersWaiting;
+    if (line.isEmpty() && hasRoom(operator(queue))) {
+      take(operator(queue));
+      return true;
+    }
+    if (!line.contains(queue)) {
+      line.add(queue);
     }
     return false;
   }
 
-  /** A request ended: the first queue in line, if any, is woken to start its next one. */
-  void release() {
-    WebhookQueue next;
+  /** A request of {@code queue} ended: its room goes to the first queue in line that may use it. */
+  void release(Waiter queue) {
+    Waiter next;
     synchronized (this) {
       inFlight--;
-      next = waiting.poll();
-    }
-    if (next != null) {
-      try {
-        wakeups.execute(next::wake);
-      } catch (java.util.concurrent.RejectedExecutionException stopped) {
-        // The dispatcher stopped: nothing is sent any more.
+      if (!operator(queue)) {
+        annotationInFlight--;
       }
+      next = handOver();
+    }
+    wake(next);
+  }
+
+  /** Room handed to {@code queue} that it did not use is passed on. */
+  void giveBack(Waiter queue) {
+    Waiter next;
+    synchronized (this) {
+      if (!handedRoom.remove(queue)) {
+        return;
+      }
+      inFlight--;
+      if (!operator(queue)) {
+        annotationInFlight--;
+      }
+      next = handOver();
+    }
+    wake(next);
+  }
+
+  private boolean operator(Waiter queue) {
+    return operatorUrls.contains(queue.url());
+  }
+
+  private boolean hasRoom(boolean operator) {
+    return inFlight < limit && (operator || annotationInFlight < annotationLimit);
+  }
+
+  private void take(boolean operator) {
+    inFlight++;
+    if (!operator) {
+      annotationInFlight++;
+    }
+  }
+
+  /** Takes room on behalf of the first queue in line that may use it, or returns null. */
+  private Waiter handOver() {
+    ArrayDeque<Waiter> line = !operatorsWaiting.isEmpty() ? operatorsWaiting : othersWaiting;
+    Waiter next = line.peek();
+    if (next == null || !hasRoom(operator(next))) {
+      return null;
+    }
+    line.poll();
+    take(operator(next));
+    handedRoom.add(next);
+    return next;
+  }
+
+  private void wake(Waiter next) {
+    if (next == null) {
+      return;
+    }
+    try {
+      wakeups.execute(next::wake);
+    } catch (RejectedExecutionException stopped) {
+      // The dispatcher stopped: nothing is sent any more.
     }
   }
 }

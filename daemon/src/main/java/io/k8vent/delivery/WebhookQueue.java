@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  * and every waiting state is sent at once. Bodies beyond {@code bodyBudget} bytes wait deflated
  * ({@link Held}).
  */
-public final class WebhookQueue {
+public final class WebhookQueue implements InFlightBudget.Waiter {
   static final int OPEN_AFTER_FAILURES = 5;
 
   private final URI url;
@@ -95,6 +95,7 @@ public final class WebhookQueue {
     this.bodyBudget = bodyBudget;
   }
 
+  @Override
   public URI url() {
     return url;
   }
@@ -194,15 +195,17 @@ public final class WebhookQueue {
     }
   }
 
-  /** Called by the budget when room was freed for a queue that had to wait. */
-  void wake() {
+  /** Called by the budget when room was handed to this queue, which had to wait for it. */
+  @Override
+  public void wake() {
     synchronized (this) {
       pump();
     }
+    budget.giveBack(this);
   }
 
   private void completed(Slot slot, Delivery sent, int attempts, boolean probe, SendResult result) {
-    budget.release();
+    budget.release(this);
     synchronized (this) {
       slot.sending = false;
       inFlight--;

@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.k8vent.testing.WebhookReceiver.Request;
 import io.k8vent.testing.WebhookReceiver.Response;
+import io.k8vent.net.Destinations;
 import io.k8vent.testing.ManualTimer;
+import io.k8vent.testing.TestLoop;
 import io.k8vent.testing.WebhookReceiver;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -120,7 +122,7 @@ class WebhookQueueTest {
     closeables.add(sender);
     WebhookQueue queue = new WebhookQueue(hook.url(), sender,
         new RetryPolicy(Duration.ofMillis(10), Duration.ofSeconds(5), Duration.ofMinutes(1)), 8, timer, recorder,
-        new InFlightBudget(256, Runnable::run), 1 << 20);
+        new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), 1 << 20);
     queue.submit(state("a", 1));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> !timer.delaysMillis().isEmpty());
@@ -159,6 +161,56 @@ class WebhookQueueTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> healthy.requests().size() == 30);
     assertThat(stuck.requests()).as("the stuck webhook holds only its in-flight limit").hasSize(8);
+  }
+
+  @Test
+  void hangingAnnotationWebhooksCannotTakeTheRoomKeptForTheOperatorsWebhook() {
+    WebhookReceiver stuck = receiver().hang();
+    WebhookReceiver operator = receiver();
+    HttpSender sender = new HttpSender(Duration.ofSeconds(2), Duration.ofSeconds(30), null, "k8vent/test");
+    // A budget of 16 requests in flight: 8 kept for the one operator URL, 8 for all annotation URLs.
+    Dispatcher dispatcher = new Dispatcher(sender, FAST, 8, recorder, java.util.Set.of(operator.url()), 1000, 16);
+    closeables.add(dispatcher);
+    for (int path = 1; path <= 4; path++) {
+      for (int i = 1; i <= 8; i++) {
+        dispatcher.submit(stuck.url("/team-" + path), state("p" + i, 1));
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> stuck.requests().size() == 8);
+
+    for (int i = 1; i <= 20; i++) {
+      dispatcher.submit(operator.url(), state("p" + i, 1));
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> operator.requests().size() == 20);
+    assertThat(stuck.requests()).as("annotation URLs together hold at most their share").hasSize(8);
+  }
+
+  @Test
+  void annotationUrlsOnTheOperatorsHostWaitForConnectionsOfTheirOwnNotTheOperators() {
+    WebhookReceiver host = receiver().hangOn("/slow");
+    URI operator = host.url("/operator");
+    HttpSender sender = new HttpSender(TestLoop.vertx(), Duration.ofSeconds(2), Duration.ofSeconds(30), null,
+        new DeliveryHeaders("k8vent/test"), new Destinations(java.util.Set.of(operator), null), 8);
+    Dispatcher dispatcher = new Dispatcher(sender, FAST, 8, recorder, java.util.Set.of(operator), 1000, 256);
+    closeables.add(dispatcher);
+    for (int path = 1; path <= 4; path++) {
+      for (int i = 1; i <= 8; i++) {
+        dispatcher.submit(host.url("/slow-" + path), state("p" + i, 1));
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> slowRequests(host) == 8);
+
+    for (int i = 1; i <= 20; i++) {
+      dispatcher.submit(operator, state("p" + i, 1));
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> host.requestsTo("/operator").size() == 20);
+    assertThat(slowRequests(host)).as("the annotation URLs' 8 connections to the host are all they use").isEqualTo(8);
+  }
+
+  private static long slowRequests(WebhookReceiver receiver) {
+    return receiver.requests().stream().filter(r -> r.path().startsWith("/slow")).count();
   }
 
   @Test
@@ -238,7 +290,7 @@ class WebhookQueueTest {
     closeables.add(sender);
     WebhookQueue queue = new WebhookQueue(hook.url(), sender,
         new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(600)), 8, timer,
-        timer::nanoTime, recorder, new InFlightBudget(256, Runnable::run), 1 << 20);
+        timer::nanoTime, recorder, new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), 1 << 20);
     queue.submit(state("a", 1));
 
     for (int retry = 1; recorder.gaveUp.isEmpty(); retry++) {

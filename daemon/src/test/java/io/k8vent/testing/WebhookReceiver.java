@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A real HTTP webhook on loopback that records every request's bytes and headers and answers as
@@ -72,7 +73,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final AtomicInteger counter = new AtomicInteger();
   private final CountDownLatch hang = new CountDownLatch(1);
   private volatile Function<Integer, Response> responder = n -> Response.status(200);
-  private volatile boolean hanging;
+  private volatile Predicate<String> hangs = path -> false;
   private volatile CountDownLatch gate = new CountDownLatch(0);
 
   public WebhookReceiver() {
@@ -112,7 +113,13 @@ public final class WebhookReceiver implements AutoCloseable {
 
   /** Accepts connections but never answers until closed. */
   public WebhookReceiver hang() {
-    this.hanging = true;
+    this.hangs = path -> true;
+    return this;
+  }
+
+  /** Never answers requests whose path starts with {@code prefix} until closed; answers the others. */
+  public WebhookReceiver hangOn(String prefix) {
+    this.hangs = path -> path.startsWith(prefix);
     return this;
   }
 
@@ -124,13 +131,14 @@ public final class WebhookReceiver implements AutoCloseable {
     Map<String, String> headers = new TreeMap<>();
     exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
     int n = counter.incrementAndGet();
-    requests.add(new Request(exchange.getRequestURI().getPath(), headers, body, System.nanoTime()));
+    String path = exchange.getRequestURI().getPath();
+    requests.add(new Request(path, headers, body, System.nanoTime()));
     try {
       gate.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (hanging) {
+    if (hangs.test(path)) {
       try {
         hang.await();
       } catch (InterruptedException e) {
