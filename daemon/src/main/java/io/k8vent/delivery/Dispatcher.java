@@ -21,8 +21,13 @@ import java.util.concurrent.TimeUnit;
 public final class Dispatcher implements AutoCloseable {
   /** How long an annotation URL's queue outlives its last delivery. */
   static final Duration IDLE_ANNOTATION_QUEUE = Duration.ofMinutes(2);
-  /** Body bytes a queue keeps as they are; more wait deflated (BENCHMARKS.md, outage). */
+  /**
+   * Body bytes an operator's queue, or all annotation URLs' queues together, keep as they are; more
+   * wait deflated (BENCHMARKS.md, outage).
+   */
   public static final long QUEUE_BODY_BUDGET = 8L << 20;
+  /** Body bytes all annotation URLs' queues hold at most, together; past it new states are refused. */
+  public static final long ANNOTATION_BODY_LIMIT = 32L << 20;
 
   private final HttpSender sender;
   private final RetryPolicy retryPolicy;
@@ -32,6 +37,7 @@ public final class Dispatcher implements AutoCloseable {
   private final int maxAnnotationQueues;
   private final ScheduledExecutorService timer;
   private final InFlightBudget budget;
+  private final HeldBodies annotationBodies = new HeldBodies(QUEUE_BODY_BUDGET, ANNOTATION_BODY_LIMIT);
   private final DrainClock drainClock;
   private final Map<URI, WebhookQueue> queues = new ConcurrentHashMap<>();
 
@@ -70,34 +76,39 @@ public final class Dispatcher implements AutoCloseable {
 
   /**
    * Queues {@code delivery} for {@code url}. Returns false, sending nothing, when {@code url} is an
-   * annotation URL without a queue and the limit of annotation URLs is reached.
+   * annotation URL and a limit of annotation webhooks is reached: the number of URLs with a queue,
+   * or the bytes of bodies their queues hold.
    */
   public boolean submit(URI url, Delivery delivery) {
     if (operatorUrls.contains(url)) {
-      queues.computeIfAbsent(url, this::newQueue).submit(delivery);
-      return true;
+      return queues.computeIfAbsent(url, this::newQueue).submit(delivery);
     }
     // Under the map's lock for this URL, so an idle queue is never removed between lookup and submit.
-    boolean[] accepted = {true};
+    String[] refusal = {null};
     queues.compute(url, (u, queue) -> {
-      if (queue == null) {
+      boolean created = queue == null;
+      if (created) {
         if (annotationQueues() >= maxAnnotationQueues) {
-          accepted[0] = false;
+          refusal[0] = "more than " + maxAnnotationQueues + " annotation webhooks at once";
           return null;
         }
         queue = newQueue(u);
       }
-      queue.submit(delivery);
+      if (!queue.submit(delivery)) {
+        refusal[0] = "annotation webhooks' waiting pod states hold " + (ANNOTATION_BODY_LIMIT >> 20) + " MiB";
+        return created ? null : queue;
+      }
       return queue;
     });
-    if (!accepted[0]) {
-      observer.refused(url, delivery, "more than " + maxAnnotationQueues + " annotation webhooks at once");
+    if (refusal[0] != null) {
+      observer.refused(url, delivery, refusal[0]);
     }
-    return accepted[0];
+    return refusal[0] == null;
   }
 
   private WebhookQueue newQueue(URI url) {
-    return new WebhookQueue(url, sender, retryPolicy, maxInFlight, timer, observer, budget, QUEUE_BODY_BUDGET);
+    HeldBodies bodies = operatorUrls.contains(url) ? new HeldBodies(QUEUE_BODY_BUDGET, Long.MAX_VALUE) : annotationBodies;
+    return new WebhookQueue(url, sender, retryPolicy, maxInFlight, timer, observer, budget, bodies);
   }
 
   private long annotationQueues() {

@@ -23,8 +23,8 @@ import java.util.function.LongSupplier;
  * an answer with Retry-After), the queue stops sending as a whole (the circuit opens): one probe,
  * a real pending state, goes out after a delay that starts at twice the first retry delay and
  * doubles up to the longest retry delay (or after Retry-After). The first answer closes the circuit
- * and every waiting state is sent at once. Bodies beyond {@code bodyBudget} bytes wait deflated
- * ({@link Held}).
+ * and every waiting state is sent at once. Bodies wait as {@code bodies} allows: deflated past its
+ * raw budget ({@link Held}), and a new state is not taken past its limit.
  */
 public final class WebhookQueue implements InFlightBudget.Waiter {
   static final int OPEN_AFTER_FAILURES = 5;
@@ -36,7 +36,7 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
   private final ScheduledExecutorService timer;
   private final DeliveryObserver observer;
   private final InFlightBudget budget;
-  private final long bodyBudget;
+  private final HeldBodies bodies;
 
   private final Map<String, Slot> slots = new HashMap<>();
   private final ArrayDeque<Slot> ready = new ArrayDeque<>();
@@ -73,8 +73,8 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
   }
 
   WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
-      DeliveryObserver observer, InFlightBudget budget, long bodyBudget) {
-    this(url, sender, retryPolicy, maxInFlight, timer, System::nanoTime, observer, budget, bodyBudget);
+      DeliveryObserver observer, InFlightBudget budget, HeldBodies bodies) {
+    this(url, sender, retryPolicy, maxInFlight, timer, System::nanoTime, observer, budget, bodies);
   }
 
   /**
@@ -82,7 +82,7 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
    * one that moves with their timer.
    */
   WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
-      LongSupplier nanoClock, DeliveryObserver observer, InFlightBudget budget, long bodyBudget) {
+      LongSupplier nanoClock, DeliveryObserver observer, InFlightBudget budget, HeldBodies bodies) {
     this.url = url;
     this.sender = sender;
     this.retryPolicy = retryPolicy;
@@ -92,7 +92,7 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
     this.idleSinceNanos = nanoClock.getAsLong();
     this.observer = observer;
     this.budget = budget;
-    this.bodyBudget = bodyBudget;
+    this.bodies = bodies;
   }
 
   @Override
@@ -100,27 +100,48 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
     return url;
   }
 
-  /** Queues {@code delivery}; returns at once. After {@link #close()} new deliveries are refused. */
-  public void submit(Delivery delivery) {
+  /**
+   * Queues {@code delivery} in place of the pod's state waiting here, if any; returns at once.
+   * Returns false when it cannot wait, the bodies' limit being reached: then neither state waits.
+   * After {@link #close()} new deliveries are ignored.
+   */
+  public boolean submit(Delivery delivery) {
     synchronized (this) {
       if (closed) {
-        return;
+        return true;
       }
       Slot slot = slots.computeIfAbsent(delivery.podKey(), Slot::new);
-      if (slot.waiting != null) {
-        observer.coalesced(url, slot.waiting.summary());
-        release(slot.waiting);
+      Held replaced = slot.waiting;
+      if (replaced != null) {
+        release(replaced);
+        slot.waiting = null;
       }
-      slot.waiting = hold(delivery);
+      Held held = hold(delivery, false);
+      if (held == null) {
+        if (slot.idle()) {
+          slots.remove(slot.key);
+        }
+        return false;
+      }
+      if (replaced != null) {
+        observer.coalesced(url, replaced.summary());
+      }
+      slot.waiting = held;
       makeReadyIfFree(slot);
       pump();
     }
     reportDepth();
+    return true;
   }
 
-  private Held hold(Delivery delivery) {
+  /** The delivery as it waits, or null when it does not fit in the bodies' limit and not {@code always}. */
+  private Held hold(Delivery delivery, boolean always) {
+    if (!always && !bodies.fits(delivery.body().length)) {
+      // Judged on the body as it is, before spending the CPU to deflate it.
+      return null;
+    }
     Held held;
-    if (heldBytes + delivery.body().length <= bodyBudget) {
+    if (bodies.fitsRaw(delivery.body().length)) {
       held = Held.of(delivery);
     } else {
       if (dictionary == null) {
@@ -129,11 +150,15 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
       }
       held = Held.deflated(delivery, dictionary);
     }
+    if (!bodies.add(held.heldBytes(), always)) {
+      return null;
+    }
     heldBytes += held.heldBytes();
     return held;
   }
 
   private void release(Held held) {
+    bodies.remove(held.heldBytes());
     heldBytes -= held.heldBytes();
   }
 
@@ -239,7 +264,8 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
         } else {
           slot.failures++;
           if (slot.waiting == null) {
-            slot.retry = hold(sent);
+            // A state already taken keeps its place: waiting retries are bounded by requests in flight.
+            slot.retry = hold(sent, true);
           } else {
             observer.coalesced(url, sent);
           }
@@ -368,6 +394,7 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
       dropped = slots.size();
       slots.clear();
       ready.clear();
+      bodies.remove(heldBytes);
       heldBytes = 0;
       notifyAll();
     }

@@ -3,6 +3,7 @@ package io.k8vent.ops;
 import io.k8vent.config.WebhookUrl;
 import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.DeliveryObserver;
+import io.k8vent.delivery.Dispatcher;
 import io.k8vent.delivery.SendResult;
 import io.k8vent.watch.PodEvent;
 import io.k8vent.watch.WatchObserver;
@@ -71,7 +72,8 @@ public final class Metrics implements DeliveryObserver, WatchObserver {
 
   private final Counter refused = Counter.builder().name("k8vent_webhooks_refused_total")
       .help("Annotation webhook deliveries refused: destination (a forbidden address) or limit (too many "
-          + "annotation webhooks at once)").labelNames("reason").register(registry);
+          + "annotation webhooks at once, or their waiting pod states at " + (Dispatcher.ANNOTATION_BODY_LIMIT >> 20)
+          + " MiB)").labelNames("reason").register(registry);
 
   private boolean stateRegistered;
 

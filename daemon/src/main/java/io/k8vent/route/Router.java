@@ -3,6 +3,7 @@ package io.k8vent.route;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.k8vent.delivery.Delivery;
 import io.k8vent.delivery.DeliveryId;
+import io.k8vent.delivery.Dispatcher;
 import io.k8vent.payload.PayloadWriter;
 import io.k8vent.payload.Signer;
 import io.k8vent.payload.WireFormat;
@@ -86,8 +87,10 @@ public final class Router {
     }
     if (!refused.isEmpty()) {
       try (MDC.MDCCloseable c = MDC.putCloseable("pod", event.namespacedName())) {
-        LOG.warn("pod {}: not sending {} to {}: too many annotation webhooks are active "
-            + "(--max-annotation-webhooks); the pod's other webhooks still get it", event.namespacedName(),
+        LOG.warn("pod {}: not sending {} to {}: annotation webhooks are at a limit (--max-annotation-webhooks "
+            + "active at once, or " + (Dispatcher.ANNOTATION_BODY_LIMIT >> 20) + " MiB of pod states waiting for them); "
+            + "the pod's other webhooks still get it",
+            event.namespacedName(),
             event.type(), refused.stream().map(io.k8vent.config.WebhookUrl::redact).toList());
       }
     }

@@ -45,7 +45,7 @@ class CircuitBreakerTest {
     HttpSender sender = new HttpSender(Duration.ofSeconds(2), Duration.ofSeconds(5), null, "k8vent/test");
     closeables.add(sender);
     return new WebhookQueue(url, sender, policy, maxInFlight, timer, events, new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run),
-        bodyBudget);
+        new HeldBodies(bodyBudget, Long.MAX_VALUE));
   }
 
   static Delivery state(String pod, int resourceVersion, String padding) {

@@ -122,7 +122,7 @@ class WebhookQueueTest {
     closeables.add(sender);
     WebhookQueue queue = new WebhookQueue(hook.url(), sender,
         new RetryPolicy(Duration.ofMillis(10), Duration.ofSeconds(5), Duration.ofMinutes(1)), 8, timer, recorder,
-        new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), 1 << 20);
+        new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), new HeldBodies(1 << 20, Long.MAX_VALUE));
     queue.submit(state("a", 1));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> !timer.delaysMillis().isEmpty());
@@ -214,6 +214,41 @@ class WebhookQueueTest {
   }
 
   @Test
+  void podsListingManyDeadWebhooksCannotMakeK8ventHoldTheirBodiesWithoutEnd() {
+    WebhookReceiver dead = receiver().hang();
+    WebhookReceiver operatorDead = receiver().hang();
+    URI operator = operatorDead.url();
+    HttpSender sender = new HttpSender(Duration.ofSeconds(2), Duration.ofSeconds(30), null, "k8vent/test");
+    Dispatcher dispatcher = new Dispatcher(sender, FAST, 8, recorder, java.util.Set.of(operator), 1000, 256);
+    closeables.add(dispatcher);
+    // 300 pods of 64 KiB each that hardly deflate (random text), each listing the same 10 webhooks:
+    // 190 MiB if every queue held its own copy.
+    java.util.Random random = new java.util.Random(7);
+    int pods = 300;
+    for (int i = 0; i < pods; i++) {
+      byte[] noise = new byte[48 * 1024];
+      random.nextBytes(noise);
+      byte[] body = ("{\"pod\":{\"metadata\":{\"name\":\"p" + i + "\"},\"x\":\""
+          + java.util.Base64.getEncoder().encodeToString(noise) + "\"}}").getBytes(StandardCharsets.UTF_8);
+      Delivery d = new Delivery("uid-p" + i, "ns/p" + i, "MODIFIED", "1", body, null, UUID.randomUUID().toString(),
+          System.nanoTime());
+      for (int hook = 1; hook <= 10; hook++) {
+        dispatcher.submit(dead.url("/team-" + hook), d);
+      }
+      dispatcher.submit(operator, d);
+    }
+
+    long annotationHeld = dispatcher.queues().stream().filter(q -> !q.url().equals(operator))
+        .mapToLong(WebhookQueue::heldBytes).sum();
+    long operatorHeld = dispatcher.queues().stream().filter(q -> q.url().equals(operator))
+        .mapToLong(WebhookQueue::heldBytes).sum();
+    assertThat(annotationHeld).isGreaterThan(Dispatcher.ANNOTATION_BODY_LIMIT * 3 / 4)
+        .isLessThanOrEqualTo(Dispatcher.ANNOTATION_BODY_LIMIT);
+    assertThat(recorder.refused).isNotEmpty().allSatisfy(r -> assertThat(r).contains("32 MiB"));
+    assertThat(operatorHeld).as("the operator's webhook keeps every pod's state").isGreaterThan(pods * 48L * 1024);
+  }
+
+  @Test
   void statesOfOnePodCoalesceDuringAnOutage() {
     AtomicBoolean down = new AtomicBoolean(true);
     WebhookReceiver hook = receiver().respond(n -> Response.status(down.get() ? 503 : 200));
@@ -290,7 +325,7 @@ class WebhookQueueTest {
     closeables.add(sender);
     WebhookQueue queue = new WebhookQueue(hook.url(), sender,
         new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(600)), 8, timer,
-        timer::nanoTime, recorder, new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), 1 << 20);
+        timer::nanoTime, recorder, new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), new HeldBodies(1 << 20, Long.MAX_VALUE));
     queue.submit(state("a", 1));
 
     for (int retry = 1; recorder.gaveUp.isEmpty(); retry++) {
@@ -320,6 +355,12 @@ class WebhookQueueTest {
     final Map<URI, Integer> dropped = new java.util.concurrent.ConcurrentHashMap<>();
     final List<Duration> circuitOpened = new CopyOnWriteArrayList<>();
     final AtomicInteger circuitClosed = new AtomicInteger();
+    final List<String> refused = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void refused(URI url, Delivery d, String reason) {
+      refused.add(reason);
+    }
 
     @Override
     public void delivered(URI url, Delivery d, SendResult r, int attempts) {
