@@ -2,6 +2,10 @@ package io.k8vent.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -64,6 +68,30 @@ public final class WebhookUrl {
     String path = uri.getRawPath();
     sb.append(path == null || path.isEmpty() ? "/" : path);
     return sb.toString();
+  }
+
+  /**
+   * The URL as a metric label, which anyone reaching the ops endpoint can read: scheme, host and port,
+   * and in place of a path (where endpoints such as Slack's keep their secret) {@code /…} and the first
+   * 8 hex digits of the SHA-256 of the whole URL, which tell webhooks on one host apart
+   * ({@code printf %s URL | sha256sum}).
+   */
+  public static String metricLabel(URI uri) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(uri.getScheme()).append("://").append(uri.getHost());
+    if (uri.getPort() != -1) {
+      sb.append(':').append(uri.getPort());
+    }
+    String path = uri.getRawPath();
+    if ((path == null || path.isEmpty() || path.equals("/")) && uri.getRawQuery() == null) {
+      return sb.append('/').toString();
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(uri.toString().getBytes(StandardCharsets.UTF_8));
+      return sb.append("/… sha256:").append(HexFormat.of().formatHex(digest, 0, 4)).toString();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   /** Quotes a value for an error message, hiding anything after '?' and any user-info. */

@@ -89,7 +89,7 @@ public final class Metrics implements DeliveryObserver, WatchObserver {
   public Metrics(Collection<URI> operatorUrls) {
     this.operatorUrls = Set.copyOf(operatorUrls);
     List<String> webhooks = new ArrayList<>();
-    operatorUrls.forEach(u -> webhooks.add(WebhookUrl.redact(u)));
+    operatorUrls.forEach(u -> webhooks.add(WebhookUrl.metricLabel(u)));
     webhooks.add(ANNOTATION_WEBHOOKS);
     for (String webhook : webhooks) {
       for (String outcome : List.of("success", "retry", "rejected", "refused", "gave_up")) {
@@ -111,7 +111,7 @@ public final class Metrics implements DeliveryObserver, WatchObserver {
   }
 
   private String label(URI url) {
-    return operatorUrls.contains(url) ? operatorLabels.computeIfAbsent(url, WebhookUrl::redact) : ANNOTATION_WEBHOOKS;
+    return operatorUrls.contains(url) ? operatorLabels.computeIfAbsent(url, WebhookUrl::metricLabel) : ANNOTATION_WEBHOOKS;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.k8vent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,6 +14,18 @@ class WebhookUrlTest {
   @ValueSource(strings = {"http://h.example.com:0/", "https://h.example.com:65536/", "http://h.example.com:70000/x"})
   void portsOutsideOneTo65535AreRefused(String url) {
     assertThat(WebhookUrl.problem(url)).contains("port must be from 1 to 65535");
+  }
+
+  @Test
+  void aMetricLabelShowsNoPathButTellsWebhooksOnOneHostApartAsTheReadmeSays() {
+    assertThat(WebhookUrl.metricLabel(URI.create("https://hooks.slack.com/services/T000/B000/XXXX")))
+        .isEqualTo("https://hooks.slack.com/… sha256:9fbe5ae8");
+    assertThat(WebhookUrl.metricLabel(URI.create("https://hooks.slack.com/services/T000/B000/YYYY")))
+        .startsWith("https://hooks.slack.com/… sha256:").isNotEqualTo("https://hooks.slack.com/… sha256:9fbe5ae8");
+    assertThat(WebhookUrl.metricLabel(URI.create("http://k8vent-sink.tools:8080/"))).isEqualTo("http://k8vent-sink.tools:8080/");
+    assertThat(WebhookUrl.metricLabel(URI.create("https://h.example.com"))).isEqualTo("https://h.example.com/");
+    assertThat(WebhookUrl.metricLabel(URI.create("https://h.example.com/?key=k3y"))).doesNotContain("k3y")
+        .startsWith("https://h.example.com/… sha256:");
   }
 
   @Test

@@ -23,8 +23,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -86,7 +88,7 @@ class OpsEndpointTest {
     HttpResponse<String> scrape = get("/metrics");
     assertThat(scrape.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
     JsonNode m = PromParse.parse(scrape.body());
-    String webhook = WebhookUrl.redact(hook.url());
+    String webhook = WebhookUrl.metricLabel(hook.url());
     assertThat(PromParse.value(m, "k8vent_deliveries_total", Map.of("webhook", webhook, "outcome", "success")))
         .isEqualTo(3);
     assertThat(PromParse.value(m, "k8vent_deliveries_total", Map.of("webhook", webhook, "outcome", "retry")))
@@ -106,8 +108,8 @@ class OpsEndpointTest {
   }
 
   @Test
-  void webhookLabelsCarryNoCredentials() throws Exception {
-    URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/h?token=t0k");
+  void webhookLabelsCarryNoCredentialsNorPaths() throws Exception {
+    URI secretUrl = URI.create("http://user:pa55@127.0.0.1:" + hook.url().getPort() + "/services/T0/B0/s3cr3tpath?token=t0k");
     var settings = TestSettings.forUrls(secretUrl);
     metrics = new Metrics(settings.webhooks());
     runner = new DaemonRunner(() -> new Daemon(settings, client, TestLoop.vertx(), Map.of(), metrics, metrics), client, null);
@@ -117,8 +119,11 @@ class OpsEndpointTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> hook.requests().size() == 1);
 
     String body = get("/metrics").body();
-    assertThat(body).contains("webhook=\"http://127.0.0.1:" + hook.url().getPort() + "/h\"")
-        .doesNotContain("pa55").doesNotContain("t0k").doesNotContain("user:").doesNotContain("user@");
+    String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+        .digest(secretUrl.toString().getBytes(StandardCharsets.UTF_8)));
+    assertThat(body).contains("webhook=\"http://127.0.0.1:" + hook.url().getPort() + "/… sha256:" + sha256.substring(0, 8) + "\"")
+        .doesNotContain("pa55").doesNotContain("t0k").doesNotContain("user:").doesNotContain("user@")
+        .doesNotContain("s3cr3tpath").doesNotContain("services");
   }
 
   @Test
