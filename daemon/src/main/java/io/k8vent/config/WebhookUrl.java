@@ -56,15 +56,11 @@ public final class WebhookUrl {
   }
 
   /**
-   * The URL as it may appear in logs and metric labels: scheme, host, port and path, without
-   * user-info, query or fragment, which is where credentials live.
+   * The URL as it may appear in logs: scheme, host, port and path, without user-info, query or
+   * fragment, which is where credentials live.
    */
   public static String redact(URI uri) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(uri.getScheme()).append("://").append(uri.getHost());
-    if (uri.getPort() != -1) {
-      sb.append(':').append(uri.getPort());
-    }
+    StringBuilder sb = origin(uri);
     String path = uri.getRawPath();
     sb.append(path == null || path.isEmpty() ? "/" : path);
     return sb.toString();
@@ -77,11 +73,7 @@ public final class WebhookUrl {
    * ({@code printf %s URL | sha256sum}).
    */
   public static String metricLabel(URI uri) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(uri.getScheme()).append("://").append(uri.getHost());
-    if (uri.getPort() != -1) {
-      sb.append(':').append(uri.getPort());
-    }
+    StringBuilder sb = origin(uri);
     String path = uri.getRawPath();
     if ((path == null || path.isEmpty() || path.equals("/")) && uri.getRawQuery() == null) {
       return sb.append('/').toString();
@@ -92,6 +84,16 @@ public final class WebhookUrl {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  }
+
+  /** Scheme, host and port (when given): {@code https://h.example.com:8443}. */
+  private static StringBuilder origin(URI uri) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(uri.getScheme()).append("://").append(uri.getHost());
+    if (uri.getPort() != -1) {
+      sb.append(':').append(uri.getPort());
+    }
+    return sb;
   }
 
   /** Quotes a value for an error message, hiding anything after '?' and any user-info. */
