@@ -106,6 +106,7 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
    * After {@link #close()} new deliveries are ignored.
    */
   public boolean submit(Delivery delivery) {
+    Held held;
     synchronized (this) {
       if (closed) {
         return true;
@@ -116,22 +117,22 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
         release(replaced);
         slot.waiting = null;
       }
-      Held held = hold(delivery, false);
+      held = hold(delivery, false);
       if (held == null) {
         if (slot.idle()) {
           slots.remove(slot.key);
         }
-        return false;
+      } else {
+        if (replaced != null) {
+          observer.coalesced(url, replaced.summary());
+        }
+        slot.waiting = held;
+        makeReadyIfFree(slot);
+        pump();
       }
-      if (replaced != null) {
-        observer.coalesced(url, replaced.summary());
-      }
-      slot.waiting = held;
-      makeReadyIfFree(slot);
-      pump();
     }
     reportDepth();
-    return true;
+    return held != null;
   }
 
   /** The delivery as it waits, or null when it does not fit in the bodies' limit and not {@code always}. */
