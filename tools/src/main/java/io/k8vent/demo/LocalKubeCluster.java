@@ -3,6 +3,7 @@ package io.k8vent.demo;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -34,6 +36,8 @@ public final class LocalKubeCluster implements AutoCloseable {
   public static final String ADMIN_TOKEN = "k8vent-local-admin-" + UUID.randomUUID();
 
   private static final long READY_TIMEOUT_MILLIS = 90_000;
+  /** The lowest port {@link #freePort} chooses: above the well-known and most registered ones. */
+  private static final int LOWEST_CHOSEN_PORT = 20_000;
 
   private final Path binaries;
   private final Path dir;
@@ -117,7 +121,8 @@ public final class LocalKubeCluster implements AutoCloseable {
             throw new InterruptedException();
           }
           if (!process.isAlive()) {
-            throw new IllegalStateException("kube-apiserver exited with " + process.exitValue() + "; see " + log);
+            throw new IllegalStateException("kube-apiserver exited with " + process.exitValue() + "; see " + log
+                + ", which ends:\n" + lastLines(log, 10));
           }
           try {
             if ("ok".equals(client.raw("/readyz"))) {
@@ -293,12 +298,46 @@ public final class LocalKubeCluster implements AutoCloseable {
     }
   }
 
-  /** A free port on loopback. */
+  /**
+   * A free port on loopback, below the kernel's range for outgoing connections when it can read that
+   * range. A port from that range, free when chosen, can be taken by any connection opened before
+   * the server binds it (the kernel hands them out to every process), and then kube-apiserver or etcd
+   * exits at start with "address already in use".
+   */
   public static int freePort() {
+    int below = ephemeralPortsFrom();
+    for (int attempt = 0; below > LOWEST_CHOSEN_PORT && attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(LOWEST_CHOSEN_PORT, below);
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // in use: try another
+      }
+    }
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The last {@code count} lines of a log, or why it cannot be read. */
+  private static String lastLines(Path log, int count) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(cannot read it: " + e.getMessage() + ")";
+    }
+  }
+
+  /** The first port the kernel uses for outgoing connections, or 0 when it cannot be read. */
+  static int ephemeralPortsFrom() {
+    // Read as lines: Files.readString trusts the size /proc reports and returned "3" here.
+    try (BufferedReader in = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      return Integer.parseInt(in.readLine().trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException unknown) {
+      return 0;
     }
   }
 
