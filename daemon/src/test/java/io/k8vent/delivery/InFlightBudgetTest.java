@@ -15,6 +15,9 @@ class InFlightBudgetTest {
   /** Wake-ups run when the test says, as the dispatcher's timer thread would run them later. */
   private final List<Runnable> wakeups = new ArrayList<>();
   private final List<String> woken = new ArrayList<>();
+  private final Queue a = annotation("a");
+  private final Queue b = annotation("b");
+  private final Queue operator = new Queue("operator", OPERATOR);
 
   private final class Queue implements InFlightBudget.Waiter {
     final URI url;
@@ -53,9 +56,6 @@ class InFlightBudgetTest {
   @Test
   void annotationQueuesTogetherNeverTakeTheRoomKeptForTheOperator() {
     InFlightBudget budget = budget(4, 2);
-    Queue a = annotation("a");
-    Queue b = annotation("b");
-    Queue operator = new Queue("operator", OPERATOR);
 
     assertThat(budget.tryAcquire(a)).isTrue();
     assertThat(budget.tryAcquire(b)).isTrue();
@@ -89,9 +89,6 @@ class InFlightBudgetTest {
   @Test
   void theOperatorsWaitingQueueIsServedFirstAndRoomNotUsedIsPassedOn() {
     InFlightBudget budget = budget(2, 1);
-    Queue a = annotation("a");
-    Queue b = annotation("b");
-    Queue operator = new Queue("operator", OPERATOR);
     assertThat(budget.tryAcquire(a)).isTrue();
     assertThat(budget.tryAcquire(operator)).isTrue();
     assertThat(budget.tryAcquire(b)).isFalse();
@@ -112,9 +109,6 @@ class InFlightBudgetTest {
   @Test
   void roomIsNeverHandedToAQueueItsShareDoesNotAllow() {
     InFlightBudget budget = budget(3, 2);
-    Queue a = annotation("a");
-    Queue b = annotation("b");
-    Queue operator = new Queue("operator", OPERATOR);
     assertThat(budget.tryAcquire(a)).isTrue();
     assertThat(budget.tryAcquire(operator)).isTrue();
     assertThat(budget.tryAcquire(b)).isFalse();
