@@ -69,7 +69,7 @@ public final class Dispatcher implements AutoCloseable {
       return t;
     });
     this.budget = new InFlightBudget(maxRequestsInFlight,
-        (int) Math.min((long) this.operatorUrls.size() * maxInFlight, maxRequestsInFlight / 2), this.operatorUrls, timer);
+        (int) Math.min((long) this.operatorUrls.size() * maxInFlight, maxRequestsInFlight / 2), timer);
     long sweep = IDLE_ANNOTATION_QUEUE.toMillis() / 2;
     timer.scheduleWithFixedDelay(this::removeIdleQueues, sweep, sweep, TimeUnit.MILLISECONDS);
   }
@@ -107,8 +107,9 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private WebhookQueue newQueue(URI url) {
-    HeldBodies bodies = operatorUrls.contains(url) ? new HeldBodies(QUEUE_BODY_BUDGET, Long.MAX_VALUE) : annotationBodies;
-    return new WebhookQueue(url, sender, retryPolicy, maxInFlight, timer, observer, budget, bodies);
+    boolean operator = operatorUrls.contains(url);
+    HeldBodies bodies = operator ? new HeldBodies(QUEUE_BODY_BUDGET, Long.MAX_VALUE) : annotationBodies;
+    return new WebhookQueue(url, sender, retryPolicy, maxInFlight, timer, observer, budget, operator, bodies);
   }
 
   private long annotationQueues() {

@@ -144,10 +144,9 @@ public final class HttpSender implements AutoCloseable {
     inFlight.add(attempt);
     attempt.result.whenComplete((r, e) -> inFlight.remove(attempt));
     Endpoint endpoint = endpoint(url);
-    HttpClient client = destinations.trusted(url) ? operatorClient : annotationClient;
     RequestOptions resolved = endpoint.resolved();
     if (resolved != null) {
-      request(client, resolved, delivery, attempt);
+      request(endpoint.client, resolved, delivery, attempt);
       return attempt.result;
     }
     destinations.resolve(url).whenComplete((address, error) -> {
@@ -155,7 +154,7 @@ public final class HttpSender implements AutoCloseable {
         // Never complete on the caller's thread: the queue starts its next send from the callback.
         vertx.runOnContext(v -> attempt.failed(error));
       } else {
-        request(client, endpoint.resolvedTo(address), delivery, attempt);
+        request(endpoint.client, endpoint.resolvedTo(address), delivery, attempt);
       }
     });
     return attempt.result;
@@ -176,7 +175,7 @@ public final class HttpSender implements AutoCloseable {
       if (endpoints.size() >= MAX_ENDPOINTS) {
         endpoints.clear();
       }
-      endpoint = endpoints.computeIfAbsent(url, Endpoint::new);
+      endpoint = endpoints.computeIfAbsent(url, u -> new Endpoint(u, destinations.trusted(u) ? operatorClient : annotationClient));
     }
     return endpoint;
   }
@@ -186,11 +185,14 @@ public final class HttpSender implements AutoCloseable {
    * connect to, resolved again after {@link #RESOLVED_FOR}, as the JDK's own name cache would.
    */
   private static final class Endpoint {
+    /** The operator's client or the annotation URLs' one. */
+    private final HttpClient client;
     private final RequestOptions template;
     private volatile RequestOptions resolved;
     private volatile long resolvedAtNanos;
 
-    Endpoint(URI url) {
+    Endpoint(URI url, HttpClient client) {
+      this.client = client;
       int port = Destinations.port(url);
       String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1) : url.getHost();
       String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();

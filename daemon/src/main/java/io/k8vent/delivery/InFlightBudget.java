@@ -1,6 +1,5 @@
 package io.k8vent.delivery;
 
-import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -24,7 +23,8 @@ import java.util.concurrent.RejectedExecutionException;
 final class InFlightBudget {
   /** A queue as the budget sees it. */
   interface Waiter {
-    URI url();
+    /** Whether the queue is one of the operator's webhooks (decided once, when it is made). */
+    boolean operator();
 
     /** Room was handed over: start a request with it, or give it back with {@link #giveBack}. */
     void wake();
@@ -32,7 +32,6 @@ final class InFlightBudget {
 
   private final int limit;
   private final int annotationLimit;
-  private final Set<URI> operatorUrls;
   private final Executor wakeups;
   private final ArrayDeque<Waiter> operatorsWaiting = new ArrayDeque<>();
   private final ArrayDeque<Waiter> othersWaiting = new ArrayDeque<>();
@@ -44,15 +43,13 @@ final class InFlightBudget {
   /**
    * @param limit requests in flight at most, over all queues
    * @param reserved room only the operator's queues may use (less than {@code limit})
-   * @param operatorUrls the operator's webhooks
    */
-  InFlightBudget(int limit, int reserved, Set<URI> operatorUrls, Executor wakeups) {
+  InFlightBudget(int limit, int reserved, Executor wakeups) {
     if (reserved < 0 || reserved >= limit) {
       throw new IllegalArgumentException("reserved " + reserved + " must be from 0 to less than the limit " + limit);
     }
     this.limit = limit;
     this.annotationLimit = limit - reserved;
-    this.operatorUrls = Set.copyOf(operatorUrls);
     this.wakeups = wakeups;
   }
 
@@ -65,9 +62,9 @@ final class InFlightBudget {
     if (handedRoom.remove(queue)) {
       return true;
     }
-    ArrayDeque<Waiter> line = operator(queue) ? operatorsWaiting : othersWaiting;
-    if (line.isEmpty() && hasRoom(operator(queue))) {
-      take(operator(queue));
+    ArrayDeque<Waiter> line = queue.operator() ? operatorsWaiting : othersWaiting;
+    if (line.isEmpty() && hasRoom(queue.operator())) {
+      take(queue.operator());
       return true;
     }
     if (!line.contains(queue)) {
@@ -81,7 +78,7 @@ final class InFlightBudget {
     Waiter next;
     synchronized (this) {
       inFlight--;
-      if (!operator(queue)) {
+      if (!queue.operator()) {
         annotationInFlight--;
       }
       next = handOver();
@@ -97,16 +94,12 @@ final class InFlightBudget {
         return;
       }
       inFlight--;
-      if (!operator(queue)) {
+      if (!queue.operator()) {
         annotationInFlight--;
       }
       next = handOver();
     }
     wake(next);
-  }
-
-  private boolean operator(Waiter queue) {
-    return operatorUrls.contains(queue.url());
   }
 
   private boolean hasRoom(boolean operator) {
@@ -124,11 +117,11 @@ final class InFlightBudget {
   private Waiter handOver() {
     ArrayDeque<Waiter> line = !operatorsWaiting.isEmpty() ? operatorsWaiting : othersWaiting;
     Waiter next = line.peek();
-    if (next == null || !hasRoom(operator(next))) {
+    if (next == null || !hasRoom(next.operator())) {
       return null;
     }
     line.poll();
-    take(operator(next));
+    take(next.operator());
     handedRoom.add(next);
     return next;
   }

@@ -36,6 +36,7 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
   private final ScheduledExecutorService timer;
   private final DeliveryObserver observer;
   private final InFlightBudget budget;
+  private final boolean operator;
   private final HeldBodies bodies;
 
   private final Map<String, Slot> slots = new HashMap<>();
@@ -73,8 +74,8 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
   }
 
   WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
-      DeliveryObserver observer, InFlightBudget budget, HeldBodies bodies) {
-    this(url, sender, retryPolicy, maxInFlight, timer, System::nanoTime, observer, budget, bodies);
+      DeliveryObserver observer, InFlightBudget budget, boolean operator, HeldBodies bodies) {
+    this(url, sender, retryPolicy, maxInFlight, timer, System::nanoTime, observer, budget, operator, bodies);
   }
 
   /**
@@ -82,7 +83,7 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
    * one that moves with their timer.
    */
   WebhookQueue(URI url, HttpSender sender, RetryPolicy retryPolicy, int maxInFlight, ScheduledExecutorService timer,
-      LongSupplier nanoClock, DeliveryObserver observer, InFlightBudget budget, HeldBodies bodies) {
+      LongSupplier nanoClock, DeliveryObserver observer, InFlightBudget budget, boolean operator, HeldBodies bodies) {
     this.url = url;
     this.sender = sender;
     this.retryPolicy = retryPolicy;
@@ -92,12 +93,17 @@ public final class WebhookQueue implements InFlightBudget.Waiter {
     this.idleSinceNanos = nanoClock.getAsLong();
     this.observer = observer;
     this.budget = budget;
+    this.operator = operator;
     this.bodies = bodies;
   }
 
-  @Override
   public URI url() {
     return url;
+  }
+
+  @Override
+  public boolean operator() {
+    return operator;
   }
 
   /**

@@ -44,7 +44,7 @@ class CircuitBreakerTest {
   private WebhookQueue queue(URI url, RetryPolicy policy, int maxInFlight, long bodyBudget) {
     HttpSender sender = new HttpSender(Duration.ofSeconds(2), Duration.ofSeconds(5), null, "k8vent/test");
     closeables.add(sender);
-    return new WebhookQueue(url, sender, policy, maxInFlight, timer, events, new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run),
+    return new WebhookQueue(url, sender, policy, maxInFlight, timer, events, new InFlightBudget(256, 0, Runnable::run), true,
         new HeldBodies(bodyBudget, Long.MAX_VALUE));
   }
 

@@ -122,7 +122,7 @@ class WebhookQueueTest {
     closeables.add(sender);
     WebhookQueue queue = new WebhookQueue(hook.url(), sender,
         new RetryPolicy(Duration.ofMillis(10), Duration.ofSeconds(5), Duration.ofMinutes(1)), 8, timer, recorder,
-        new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), new HeldBodies(1 << 20, Long.MAX_VALUE));
+        new InFlightBudget(256, 0, Runnable::run), true, new HeldBodies(1 << 20, Long.MAX_VALUE));
     queue.submit(state("a", 1));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> !timer.delaysMillis().isEmpty());
@@ -325,7 +325,7 @@ class WebhookQueueTest {
     closeables.add(sender);
     WebhookQueue queue = new WebhookQueue(hook.url(), sender,
         new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(600)), 8, timer,
-        timer::nanoTime, recorder, new InFlightBudget(256, 0, java.util.Set.of(), Runnable::run), new HeldBodies(1 << 20, Long.MAX_VALUE));
+        timer::nanoTime, recorder, new InFlightBudget(256, 0, Runnable::run), true, new HeldBodies(1 << 20, Long.MAX_VALUE));
     queue.submit(state("a", 1));
 
     for (int retry = 1; recorder.gaveUp.isEmpty(); retry++) {
